@@ -1,0 +1,139 @@
+"""Build or fetch a binary: check the input, fingerprint it, ask the cache, count and tell."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .cache import BuildCache, Entry, sha256_file, sha256_tree
+from .compilers import BuildRequest, Built, Compiler
+from .environment import installed_distributions, interpreter
+from .errors import BuildError
+from .settings import Settings
+
+PACKAGE_CONFIG_OPTION = "--user-package-configuration-file="
+
+
+@dataclass
+class BuildStats:
+    builds: int = 0
+    hits: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+
+    def merge(self, other: Mapping[str, Any]) -> None:
+        for name, value in other.items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (
+            f"nuitka: {self.builds} build(s) in {self.seconds:.1f}s, {self.hits} cache "
+            f"hit(s), {self.failures} failed build(s)"
+        )
+
+
+def check_syntax(script: Path) -> None:
+    try:
+        compile(script.read_bytes(), str(script), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        where = f"{error.filename}:{error.lineno}"
+        line = (error.text or "").rstrip()
+        raise BuildError(
+            f"{where}: SyntaxError: {error.msg}\n    {line}\nfix the script; nothing was compiled"
+        ) from None
+
+
+class Builder:
+    def __init__(
+        self,
+        settings: Settings,
+        compiler: Callable[[], Compiler],
+        run_id: str,
+        say: Callable[[str], None],
+        shown: Callable[[Path], str],
+    ) -> None:
+        self.settings = settings
+        self.cache = BuildCache(settings.cache_dir, run_id, settings.rebuild)
+        self._compiler = compiler
+        self.say = say
+        self.shown = shown  # how a path is printed
+        self.stats = BuildStats()
+        self._announced: set[str] = set()
+
+    def inputs(self, request: BuildRequest, compiler: Compiler) -> dict[str, Any]:
+        """Everything the binary depends on but the local sources, which the cache checks
+        against the compiler's own list."""
+        options = [*self.settings.nuitka_args, *request.options]
+        package_configs = [
+            o[len(PACKAGE_CONFIG_OPTION) :] for o in options if o.startswith(PACKAGE_CONFIG_OPTION)
+        ]
+        return {
+            "plugin": __version__,
+            "compiler": compiler.identity(request.env),
+            "mode": request.mode,
+            "script": str(request.script),
+            "options": options,
+            "data": {str(p): sha256_tree(p) for p in request.data},
+            "package_config": {p: sha256_file(Path(p)) for p in package_configs},
+            "python": interpreter(),
+            "env": {name: request.env.get(name) for name in self.settings.frozen_env},
+            "distributions": installed_distributions(),
+        }
+
+    def build(
+        self,
+        script: Path,
+        *,
+        mode: str,
+        options: Sequence[str],
+        data: Sequence[Path],
+        env: Mapping[str, str],
+    ) -> Entry:
+        check_syntax(script)
+        compiler = self._compiler()
+        request = BuildRequest(
+            script=script,
+            mode=mode,
+            options=tuple(options),
+            data=tuple(data),
+            env={**os.environ, **env},
+            timeout=self.settings.build_timeout,
+        )
+        inputs = self.inputs(request, compiler)
+        key = self.cache.key(inputs)
+        label = f"{self.shown(script)} ({mode})"
+        started = time.monotonic()
+
+        def build(workdir: Path, product: Path, log: Path, verdict: str) -> Built:
+            self.say(f"nuitka: compiling {label}, cache {verdict} ...")
+            return compiler.build(request, workdir, product, log)
+
+        try:
+            entry, verdict = self.cache.get_or_build(
+                key,
+                inputs,
+                build,
+                on_wait=lambda: self.say(f"nuitka: waiting for another process building {label}"),
+            )
+        except BaseException:
+            self.stats.failures += 1
+            raise
+        if verdict == "hit":
+            self.stats.hits += 1
+            if key not in self._announced:
+                self.say(f"nuitka: {label} from cache (built in {entry.meta['seconds']:.1f}s)")
+        else:
+            seconds = time.monotonic() - started
+            self.stats.builds += 1
+            self.stats.seconds += seconds
+            self.say(f"nuitka: built {label} in {seconds:.1f}s (cache {verdict})")
+        self._announced.add(key)
+        return entry

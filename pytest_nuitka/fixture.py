@@ -1,0 +1,83 @@
+"""The ``nuitka`` fixture: where a test asks for a compiled app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from .app import App
+from .builds import Builder
+from .errors import NuitkaPluginError
+from .settings import MODES, Settings
+
+
+class Nuitka:
+    def __init__(
+        self,
+        settings: Settings,
+        builder: Builder,
+        search: Sequence[Path],
+        workdir: Callable[[str], Path],
+    ) -> None:
+        self.settings = settings
+        self._builder = builder
+        self._search = search  # relative paths: the test's folder first, then the rootdir
+        self._workdir = workdir
+        self._apps = 0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether binaries are built in this run (--nuitka-compile)."""
+        return self.settings.compile
+
+    def path(self, name: str | Path) -> Path:
+        if Path(name).is_absolute():
+            candidates = [Path(name)]
+        else:
+            candidates = [folder / name for folder in self._search]
+        for candidate in candidates:
+            if candidate.exists():
+                return candidate.resolve()
+        raise NuitkaPluginError(
+            f"{name} not found; looked in: "
+            + ", ".join(str(c) for c in candidates)
+            + ". Give a path relative to the test file or to the rootdir, or an absolute one."
+        )
+
+    def compile(
+        self,
+        script: str | Path,
+        *,
+        data: Sequence[str | Path] = (),
+        options: Sequence[str] = (),
+        mode: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> App:
+        """Build ``script`` (cached) and return the app. ``data``: files and folders the app
+        reads, keyed on and shipped with non-accelerated builds. ``options``: extra Nuitka
+        arguments. ``env``: set for the build and for every run, as Nuitka freezes some
+        variables at compile time. ``timeout``: default time limit of each run."""
+        mode = mode or self.settings.mode
+        if mode not in MODES:
+            raise NuitkaPluginError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        source = self.path(script)
+        if not source.is_file() or source.suffix != ".py":
+            raise NuitkaPluginError(f"{source} is not a Python script (a .py file)")
+        env = dict(env or {})
+        binary = None
+        if self.enabled:
+            entry = self._builder.build(
+                source, mode=mode, options=options, data=[self.path(d) for d in data], env=env
+            )
+            binary = entry.executable
+        self._apps += 1
+        prefix = f"app{self._apps}"
+        return App(
+            source,
+            binary,
+            env=env,
+            timeout=timeout or self.settings.run_timeout,
+            workdir=lambda name: self._workdir(f"{prefix}-{name}"),
+            resolve=self.path,
+        )

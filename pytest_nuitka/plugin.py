@@ -1,0 +1,111 @@
+"""pytest wiring: options, the ``nuitka`` fixture, the report header and the build summary."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import hooks
+from .builds import Builder, BuildStats
+from .compilers import Compiler, NuitkaCompiler
+from .environment import header_line
+from .errors import NuitkaPluginError
+from .fixture import Nuitka
+from .settings import add_options, read_settings
+
+BUILDER = pytest.StashKey[Builder]()
+WORKER_OUTPUT = "pytest_nuitka_stats"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings = read_settings(config)
+    workerinput = getattr(config, "workerinput", None)
+    run_id = workerinput["testrunuid"] if workerinput else uuid.uuid4().hex
+
+    def compiler() -> Compiler:
+        chosen: Compiler | None = config.hook.pytest_nuitka_compiler(config=config)
+        return chosen or NuitkaCompiler()
+
+    def say(line: str) -> None:
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        if terminal is None or workerinput:
+            return
+        if capture is None:
+            terminal.write_line(line)
+            return
+        with capture.global_and_fixture_disabled():
+            terminal.write_line(line)
+
+    def shown(path: Path) -> str:
+        return (
+            str(path.relative_to(config.rootpath))
+            if path.is_relative_to(config.rootpath)
+            else str(path)
+        )
+
+    config.stash[BUILDER] = Builder(settings, compiler, run_id, say, shown)
+    if config.pluginmanager.hasplugin("xdist") and not workerinput:
+        config.pluginmanager.register(XdistController(config.stash[BUILDER].stats))
+
+
+class XdistController:
+    """Registered only with pytest-xdist: folds the workers' build counts into ours."""
+
+    def __init__(self, stats: BuildStats) -> None:
+        self.stats = stats
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.stats.merge(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT, {}))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return header_line(str(config.stash[BUILDER].settings.cache_dir))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_OUTPUT] = session.config.stash[BUILDER].stats.as_dict()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    builder = config.stash[BUILDER]
+    if builder.settings.compile:
+        terminalreporter.write_line(builder.stats.summary())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(NuitkaPluginError):
+        report.longrepr = f"{call.excinfo.typename}: {call.excinfo.value}"
+    return report
+
+
+@pytest.fixture
+def nuitka(request: pytest.FixtureRequest, tmp_path: Path) -> Nuitka:
+    """Compile scripts with Nuitka (cached) and compare their binaries with them."""
+    search = [request.path.parent, request.config.rootpath]
+
+    def workdir(name: str) -> Path:
+        folder = tmp_path / "nuitka" / name
+        folder.mkdir(parents=True)
+        return folder
+
+    builder = request.config.stash[BUILDER]
+    return Nuitka(builder.settings, builder, search, workdir)

@@ -1,0 +1,142 @@
+"""Run the script or the binary once: fresh working directory, same argv, stdin and env."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import process
+from .emit import ENV_VAR
+from .errors import NuitkaPluginError
+from .normalize import normalize
+from .outputs import load_outputs
+
+# Set the same way for both sides so that neither run is noisier or more random than the other.
+RUN_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b.*)$")
+
+
+@dataclass(frozen=True)
+class Run:
+    side: str  # "script" or "binary"
+    argv: tuple[str, ...]
+    cwd: Path
+    returncode: int
+    raw_stdout: bytes = field(repr=False)
+    raw_stderr: bytes = field(repr=False)
+    stdout: str  # normalised
+    outputs: dict[str, Any] = field(repr=False)
+    seconds: float
+    timed_out: bool
+    timeout: float
+    dropped_bytes: int
+
+    @property
+    def stderr(self) -> str:
+        return self.raw_stderr.decode("utf-8", "backslashreplace")
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    @property
+    def status(self) -> str:
+        if self.timed_out:
+            return f"hung: no exit within {self.timeout:g}s, its process tree was killed"
+        if self.returncode < 0:
+            try:
+                name = signal.Signals(-self.returncode).name
+            except ValueError:
+                name = "an unknown signal"
+            return f"killed by {name} (signal {-self.returncode})"
+        return f"exit status {self.returncode}"
+
+    @property
+    def exception(self) -> str | None:
+        """'Type: message' of the traceback the run ended with, if any."""
+        lines = self.stderr.rstrip().splitlines()
+        if not any(line.startswith("Traceback (most recent call last)") for line in lines):
+            return None
+        for line in reversed(lines):
+            if EXCEPTION_LINE.match(line):
+                return line
+        return None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What both sides get: argv (``{out}`` is the run's output directory), stdin, env
+    overrides, files copied into the fresh working directory, time limit."""
+
+    args: tuple[str, ...]
+    stdin: bytes | None
+    env: Mapping[str, str]
+    files: tuple[Path, ...]
+    timeout: float
+
+
+def run(
+    side: str,
+    command: Sequence[str],
+    app_paths: Sequence[Path],
+    invocation: Invocation,
+    folder: Path,
+) -> Run:
+    """``app_paths``: the script and the binary; either one printed reads as ``<app>``, its
+    folder as ``<appdir>``."""
+    cwd, out = folder / "cwd", folder / "out"
+    cwd.mkdir(parents=True)
+    out.mkdir()
+    for item in invocation.files:
+        target = cwd / item.name
+        if item.is_dir():
+            shutil.copytree(item, target)
+        else:
+            shutil.copy2(item, target)
+    argv = [*command, *(arg.replace("{out}", str(out)) for arg in invocation.args)]
+    env = {**os.environ, **RUN_ENV, **invocation.env, ENV_VAR: str(out)}
+    done = process.run(argv, cwd=cwd, env=env, stdin=invocation.stdin, timeout=invocation.timeout)
+    placeholders = {
+        str(out): "<out>",
+        str(cwd): "<cwd>",
+        str(folder): "<run>",
+        sys.executable: "<python>",
+    }
+    for path in app_paths:
+        placeholders.update({str(path): "<app>", str(path.parent): "<appdir>"})
+    return Run(
+        side=side,
+        argv=tuple(argv),
+        cwd=cwd,
+        returncode=done.returncode,
+        raw_stdout=done.stdout,
+        raw_stderr=done.stderr,
+        stdout=normalize(done.stdout.decode("utf-8", "backslashreplace"), placeholders),
+        outputs=_outputs(side, out),
+        seconds=done.seconds,
+        timed_out=done.timed_out,
+        timeout=invocation.timeout,
+        dropped_bytes=done.dropped_bytes,
+    )
+
+
+def _outputs(side: str, folder: Path) -> dict[str, Any]:
+    try:
+        return load_outputs(folder)
+    except (OSError, ValueError) as error:
+        raise NuitkaPluginError(
+            f"the {side} wrote an output that cannot be read ({error}); "
+            f"the files are kept in {folder}"
+        ) from None
+
+
+def python() -> str:
+    """The interpreter under test: the one that runs Nuitka, so builds are made against it."""
+    return sys.executable

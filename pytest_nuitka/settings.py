@@ -1,0 +1,100 @@
+"""The plugin's options, as plain values so that pytest-xdist can ship them to workers."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+CACHE_ENV_VAR = "PYTEST_NUITKA_CACHE_DIR"
+MODES = ("accelerated", "standalone", "onefile")
+# Nuitka's package configuration reads these while compiling and bakes the result in.
+FROZEN_ENV_VARS = ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND", "PYTORCH_JIT")
+
+
+@dataclass(frozen=True)
+class Settings:
+    compile: bool
+    cache_dir: Path
+    rebuild: bool
+    mode: str
+    build_timeout: float
+    run_timeout: float
+    nuitka_args: tuple[str, ...]
+    frozen_env: tuple[str, ...]
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base, "pytest-nuitka")
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nuitka", "compiled-binary tests (pytest-nuitka)")
+
+    def add(name: str, help: str, ini_type: Literal["string", "bool"], **kwargs: Any) -> None:
+        dest = "nuitka_" + name.replace("-", "_")
+        group.addoption(f"--nuitka-{name}", dest=dest, help=help, **kwargs)
+        parser.addini(dest, help=help, type=ini_type)
+
+    add(
+        "compile",
+        "build binaries with Nuitka and compare them with the scripts; "
+        "without it, tests that need a binary are skipped",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    add(
+        "cache-dir",
+        f"where built binaries are kept (env {CACHE_ENV_VAR}; default ~/.cache/pytest-nuitka)",
+        "string",
+    )
+    add(
+        "rebuild",
+        "build every binary again once in this run, ignoring cached ones",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    add("mode", "default build mode: " + ", ".join(MODES), "string", choices=MODES)
+    add(
+        "build-timeout",
+        "seconds a build may take before it is killed (default 3600)",
+        "string",
+        type=float,
+    )
+    add(
+        "run-timeout",
+        "seconds a script or binary run may take before its process tree is killed (default 300)",
+        "string",
+        type=float,
+    )
+    parser.addini("nuitka_args", "extra arguments for every Nuitka build", type="args")
+    parser.addini(
+        "nuitka_frozen_env",
+        "further environment variables that Nuitka freezes at "
+        "compile time; they are keyed on and passed to builds and runs",
+        type="args",
+    )
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    def get(name: str) -> Any:
+        value = config.getoption(name)
+        return config.getini(name) if value is None else value
+
+    cache_dir = get("nuitka_cache_dir") or os.environ.get(CACHE_ENV_VAR) or default_cache_dir()
+    return Settings(
+        compile=bool(get("nuitka_compile")),
+        cache_dir=Path(str(cache_dir)).expanduser().resolve(),
+        rebuild=bool(get("nuitka_rebuild")),
+        mode=str(get("nuitka_mode") or "accelerated"),
+        build_timeout=float(get("nuitka_build_timeout") or 3600),
+        run_timeout=float(get("nuitka_run_timeout") or 300),
+        nuitka_args=tuple(config.getini("nuitka_args")),
+        frozen_env=FROZEN_ENV_VARS + tuple(config.getini("nuitka_frozen_env")),
+    )
