@@ -17,6 +17,12 @@ from .errors import BuildError
 from .settings import Settings
 
 PACKAGE_CONFIG_OPTION = "--user-package-configuration-file="
+WHY_BUILT = {
+    "miss": "not in the cache",
+    "changed": "a compiled source changed",
+    "forced": "--nuitka-rebuild",
+    "corrupt": "the cached entry was corrupt and is replaced",
+}
 
 
 @dataclass
@@ -113,7 +119,7 @@ class Builder:
         started = time.monotonic()
 
         def build(workdir: Path, product: Path, log: Path, verdict: str) -> Built:
-            self.say(f"nuitka: compiling {label}, cache {verdict} ...")
+            self.say(f"nuitka: compiling {label}: {WHY_BUILT[verdict]} ...")
             return compiler.build(request, workdir, product, log)
 
         try:
@@ -134,6 +140,6 @@ class Builder:
             seconds = time.monotonic() - started
             self.stats.builds += 1
             self.stats.seconds += seconds
-            self.say(f"nuitka: built {label} in {seconds:.1f}s (cache {verdict})")
+            self.say(f"nuitka: built {label} in {seconds:.1f}s")
         self._announced.add(key)
         return entry

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from . import process
 from .environment import c_compiler, require_nuitka
+from .errors import BuildError
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,10 @@ class NuitkaCompiler:
             )
         if done.returncode != 0:
             raise CompileFailed(f"Nuitka exited with status {done.returncode}\n{tail(log)}")
-        return Built(self._publish(request, workdir, product), self._sources(workdir))
+        return Built(
+            self._publish(request, workdir, product),
+            self._sources(workdir, request.env.get("HOME")),
+        )
 
     @staticmethod
     def _publish(request: BuildRequest, workdir: Path, product: Path) -> str:
@@ -128,7 +132,7 @@ class NuitkaCompiler:
         return binary
 
     @staticmethod
-    def _sources(workdir: Path) -> tuple[Path, ...]:
+    def _sources(workdir: Path, home: str | None) -> tuple[Path, ...]:
         """Local sources from Nuitka's compilation report; installed packages are keyed by
         their versions instead."""
         places = {
@@ -145,7 +149,15 @@ class NuitkaCompiler:
                 continue
             for placeholder, value in places.items():
                 path = path.replace(placeholder, value)
+            if home and (path == "~" or path.startswith("~/")):
+                path = home + path[1:]
             resolved = Path(workdir, path).resolve()
+            if not resolved.is_file():
+                raise BuildError(
+                    f"Nuitka's report names a compiled source that is not there: "
+                    f"{module.get('source_path')} (module {module.get('name')}); "
+                    "the build cannot be keyed on it"
+                )
             if not any(resolved.is_relative_to(place) for place in installed):
                 sources.append(resolved)
         return tuple(sorted(set(sources)))

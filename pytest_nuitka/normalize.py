@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 # Keras progress bars: "1/1 ━━━━━━━━ 0s 45ms/step" (Keras 3), "1/1 [=====] - 0s 5ms/step" (2).
+TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x08")
 PROGRESS_BAR = re.compile(r"^\s*\d+/\d+ +(?:[━─]+|\[[=>.]*\]).*$")
 RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b0x[0-9a-fA-F]{6,}\b"), "0x<addr>"),
@@ -24,7 +25,8 @@ def normalize(text: str, paths: Mapping[str, str], extra: Iterable[tuple[str, st
         if literal:
             text = text.replace(literal, paths[literal])
     lines = []
-    for line in text.replace("\r\n", "\n").split("\n"):
+    text = TERMINAL_CONTROL.sub("", text).replace("\r\n", "\n")
+    for line in text.split("\n"):
         line = line.rsplit("\r", 1)[-1]  # what a terminal would show last
         if PROGRESS_BAR.match(line):
             continue

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pytest_nuitka import emit
+from pytest_nuitka.outputs import load_outputs
+
+
+def test_emitter_imports_neither_pytest_nor_numpy():
+    code = (
+        "import sys, pytest_nuitka.emit as e; e.emit('x', {'a': 1}); "
+        "print(sorted(m for m in ('pytest', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin"},
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_noop_outside_a_test(monkeypatch, tmp_path):
+    monkeypatch.delenv(emit.ENV_VAR, raising=False)
+    emit.emit("x", np.zeros(2))
+    assert not emit.active()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_round_trip_through_the_output_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv(emit.ENV_VAR, str(tmp_path))
+    emit.emit_many(logits=np.float32([[0.1, 0.9]]), label={"name": "bird"}, top=np.int64(1))
+    loaded = load_outputs(tmp_path)
+    assert loaded["logits"].dtype == np.float32 and loaded["logits"].tolist() == [
+        [pytest.approx(0.1), pytest.approx(0.9)]
+    ]
+    assert loaded["label"] == {"name": "bird"}
+    assert loaded["top"].shape == ()
+
+
+def test_bad_names_are_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv(emit.ENV_VAR, str(tmp_path))
+    with pytest.raises(ValueError, match="must match"):
+        emit.emit("../escape", 1)

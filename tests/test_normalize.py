@@ -1,0 +1,29 @@
+from pytest_nuitka.normalize import normalize
+
+
+def test_paths_addresses_timings_and_progress_bars():
+    text = (
+        "model at 0x7f3a2b1c9d10 loaded from /run/1/app.py\n"
+        "1/1 ━━━━━━━━━━━━━━━━━━━━ 0s 45ms/step\r\n"
+        "1/1 [==============================] - 0s 5ms/step\n"
+        "done in 1.25s, wrote /tmp/pytest-of-root/x/out/a.npy\n"
+        "5 samples, 3 classes"
+    )
+    assert normalize(text, {"/run/1/app.py": "<app>"}) == (
+        "model at 0x<addr> loaded from <app>\ndone in <time>, wrote <tmp>\n5 samples, 3 classes"
+    )
+
+
+def test_coloured_keras_bar_with_backspaces_is_dropped():
+    bar = (
+        b"\r\x1b[1m1/1\x1b[0m \x1b[32m" + "━".encode() * 20 + b"\x1b[0m\x1b[37m\x1b[0m "
+        b"\x1b[1m0s\x1b[0m 120ms/step" + b"\x08" * 38
+    )
+    text = (bar + b"\r" + bar.lstrip(b"\r") + b"\nkeras 3.15.1\n").decode()
+    assert normalize(text, {}) == "keras 3.15.1\n"
+
+
+def test_carriage_returns_keep_the_last_frame_and_extra_rules_apply():
+    assert normalize("step 1\rstep 2\nseed=42", {}, [(r"seed=\d+", "seed=<n>")]) == (
+        "step 2\nseed=<n>"
+    )

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pytest_nuitka import process
+
+
+def alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_timeout_kills_children_that_left_the_group(tmp_path):
+    code = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
+        " start_new_session=True)\n"
+        "print(p.pid, flush=True)\ntime.sleep(600)\n"
+    )
+    done = process.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=os.environ, stdin=None, timeout=2
+    )
+    assert done.timed_out
+    assert not alive(int(done.stdout.split()[0]))
+
+
+def test_flood_is_capped_and_counted(tmp_path, monkeypatch):
+    monkeypatch.setattr(process, "MAX_CAPTURE", 1000)
+    code = "import sys; sys.stdout.buffer.write(b'x' * 5000)"
+    done = process.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=os.environ, stdin=None, timeout=30
+    )
+    assert (len(done.stdout), done.dropped_bytes) == (1000, 4000)
+
+
+def test_stdin_is_fed(tmp_path):
+    done = process.run(
+        [sys.executable, "-c", "import sys; print(sys.stdin.read()[::-1])"],
+        cwd=tmp_path,
+        env=os.environ,
+        stdin=b"abc",
+        timeout=30,
+    )
+    assert done.stdout.strip() == b"cba" and done.returncode == 0
