@@ -96,11 +96,11 @@ class App:
         self.binary = binary
         self.env = dict(env)
         self.timeout = timeout
-        self._workdir = workdir
+        self.workdir = workdir
         self._resolve = resolve
         self._count = itertools.count(1)
 
-    def _invocation(
+    def invocation(
         self,
         args: Sequence[str],
         stdin: str | bytes | None,
@@ -119,7 +119,7 @@ class App:
     def _run(self, side: str, invocation: runs.Invocation, number: int) -> runs.Run:
         command = [str(self.binary)] if side == "binary" else [runs.python(), str(self.script)]
         paths = [self.script] + ([self.binary] if self.binary else [])
-        return runs.run(side, command, paths, invocation, self._workdir(f"{number}-{side}"))
+        return runs.run(side, command, paths, invocation, self.workdir(f"{number}-{side}"))
 
     def run_script(
         self,
@@ -130,7 +130,7 @@ class App:
         timeout: float | None = None,
     ) -> runs.Run:
         """Run the script with the interpreter the binary is built against."""
-        invocation = self._invocation(args, stdin, env, files, timeout)
+        invocation = self.invocation(args, stdin, env, files, timeout)
         return self._run("script", invocation, next(self._count))
 
     def run_binary(
@@ -143,7 +143,7 @@ class App:
     ) -> runs.Run:
         if self.binary is None:
             pytest.skip(SKIP_REASON)
-        invocation = self._invocation(args, stdin, env, files, timeout)
+        invocation = self.invocation(args, stdin, env, files, timeout)
         return self._run("binary", invocation, next(self._count))
 
     def run_both(
@@ -157,7 +157,7 @@ class App:
         """Run script and binary concurrently on the same argv, stdin and environment, each
         in a fresh working directory holding copies of ``files``. ``{out}`` in argv is the
         run's output directory. Without a binary, the script runs and the test is skipped."""
-        invocation = self._invocation(args, stdin, env, files, timeout)
+        invocation = self.invocation(args, stdin, env, files, timeout)
         number = next(self._count)
         if self.binary is None:
             script = self._run("script", invocation, number)

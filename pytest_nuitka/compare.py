@@ -75,11 +75,19 @@ def check_stdout(script: Run, binary: Run) -> list[Difference]:
 
 
 def compare_array(
-    name: str, script: Any, binary: Any, rtol: float, atol: float
+    name: str,
+    script: Any,
+    binary: Any,
+    rtol: float,
+    atol: float,
+    labels: tuple[str, str] = ("script", "binary"),
 ) -> Difference | None:
+    """``labels`` name the two sides in the table."""
     a, b = np.asarray(script), np.asarray(binary)
     if a.shape != b.shape or a.dtype != b.dtype:
-        return Difference(name, f"  script: {a.dtype} {a.shape}\n  binary: {b.dtype} {b.shape}")
+        return Difference(
+            name, f"  {labels[0]}: {a.dtype} {a.shape}\n  {labels[1]}: {b.dtype} {b.shape}"
+        )
     numeric = a.dtype.kind in "biufc"
     if (rtol == 0 and atol == 0) or not numeric:
         differs = _bitwise_differs(a, b)
@@ -111,7 +119,7 @@ def compare_array(
     return Difference(
         name,
         f"  {count} of {a.size} elements differ ({rule}); worst {len(rows)}:\n"
-        + table(["index", "script", "binary", "|diff|", "rel"], rows),
+        + table(["index", *labels, "|diff|", "rel"], rows),
     )
 
 

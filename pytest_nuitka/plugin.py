@@ -15,7 +15,9 @@ from .compilers import Compiler, NuitkaCompiler
 from .environment import header_line
 from .errors import NuitkaPluginError
 from .fixture import Nuitka
+from .manifest import MANIFEST_NAME
 from .settings import add_options, read_settings
+from .zoo import CaseFile
 
 BUILDER = pytest.StashKey[Builder]()
 WORKER_OUTPUT = "pytest_nuitka_stats"
@@ -69,6 +71,12 @@ class XdistController:
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         self.stats.merge(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT, {}))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.name == MANIFEST_NAME:
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
 
 
 def pytest_report_header(config: pytest.Config) -> str:

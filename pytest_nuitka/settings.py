@@ -73,6 +73,13 @@ def add_options(parser: pytest.Parser) -> None:
         "string",
         type=float,
     )
+    group.addoption(
+        "--nuitka-force-regen",
+        action="store_true",
+        dest="nuitka_force_regen",
+        help="rewrite the model zoo's committed baselines from this cell's script "
+        "outputs (the checks fail so that the change is reviewed)",
+    )
     parser.addini("nuitka_args", "extra arguments for every Nuitka build", type="args")
     parser.addini(
         "nuitka_frozen_env",

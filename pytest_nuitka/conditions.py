@@ -1,0 +1,47 @@
+"""Conditions over the environment under test, read without importing any framework.
+
+``"tensorflow>=2.16"`` holds when that distribution is installed at a matching version;
+``"!torch"`` when it is not installed; ``"env:TF_USE_LEGACY_KERAS=1"`` and
+``"env:KERAS_BACKEND!=torch"`` compare an environment variable (unset reads as "").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from .environment import version_of
+
+ENV_CONDITION = re.compile(r"env:([A-Za-z_][A-Za-z0-9_]*)(!=|=)(.*)")
+
+
+def check_condition(text: str) -> str | None:
+    """Why ``text`` is not a condition, or None when it is one."""
+    if ENV_CONDITION.fullmatch(text):
+        return None
+    try:
+        Requirement(text.removeprefix("!"))
+    except InvalidRequirement as error:
+        return (
+            f"{text!r} is neither a requirement like 'tensorflow>=2.16' nor "
+            f"'env:NAME=value' ({error})"
+        )
+    return None
+
+
+def holds(text: str, env: Mapping[str, str]) -> bool:
+    match = ENV_CONDITION.fullmatch(text)
+    if match:
+        name, operator, value = match.groups()
+        return (env.get(name, "") == value) == (operator == "=")
+    if text.startswith("!"):
+        return version_of(Requirement(text[1:]).name) is None
+    requirement = Requirement(text)
+    version = version_of(requirement.name)
+    return version is not None and requirement.specifier.contains(version, prereleases=True)
+
+
+def all_hold(conditions: Iterable[str], env: Mapping[str, str]) -> bool:
+    return all(holds(condition, env) for condition in conditions)

@@ -1,0 +1,311 @@
+"""A model zoo case: the ``nuitka-case.toml`` beside an app, read and checked.
+
+Every key is checked here, so that a malformed manifest is one collection error that names
+the file, the key and what is allowed, and the rest of the plugin reads plain dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import tomllib
+
+from .conditions import check_condition
+from .settings import MODES
+
+MANIFEST_NAME = "nuitka-case.toml"
+OUTCOMES = ("xfail", "skip")
+T = TypeVar("T")
+
+
+class ManifestError(Exception):
+    def __init__(self, path: Path, key: str, problem: str) -> None:
+        super().__init__(f"{path}: {key}: {problem}")
+
+
+Tolerance = float | dict[str, float]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    name: str
+    args: tuple[str, ...]
+    stdin: str | None
+    files: tuple[str, ...]
+    argmax: tuple[str, ...]
+    stdout: bool
+    rtol: Tolerance
+    atol: Tolerance
+    baseline: tuple[str, ...]  # outputs held against the committed baseline across cells
+
+
+@dataclass(frozen=True)
+class RoundTripSpec:
+    name: str
+    save: tuple[str, ...]
+    load: tuple[str, ...]
+    tool: str | None  # a program that loads the artifact instead of the app, e.g. saved_model_cli
+    artifact: str
+    outputs: tuple[str, ...]
+    rtol: Tolerance
+    atol: Tolerance
+
+
+@dataclass(frozen=True)
+class Expectation:
+    checks: tuple[str, ...]  # fnmatch patterns over check names
+    when: tuple[str, ...]
+    outcome: str
+    issue: str
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path  # the manifest
+    description: str
+    app: Path
+    mode: str | None
+    options: tuple[str, ...]
+    data: tuple[Path, ...]
+    env: dict[str, str]
+    timeout: float | None
+    baseline_rtol: float
+    baseline_atol: float
+    runs: tuple[RunSpec, ...]
+    roundtrips: tuple[RoundTripSpec, ...]
+    expectations: tuple[Expectation, ...]
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+
+class _Reader:
+    """Typed access to one TOML table, naming the full key in every error."""
+
+    def __init__(self, path: Path, table: dict[str, Any], prefix: str, allowed: set[str]) -> None:
+        self.path, self.table, self.prefix = path, table, prefix
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            raise ManifestError(
+                path, self.key(unknown[0]), f"unknown key; allowed: {', '.join(sorted(allowed))}"
+            )
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def fail(self, name: str, problem: str) -> ManifestError:
+        return ManifestError(self.path, self.key(name), problem)
+
+    def get(
+        self,
+        name: str,
+        kind: Callable[[Any], T | None],
+        what: str,
+        default: Any = None,
+        required: bool = False,
+    ) -> T:
+        if name not in self.table:
+            if required:
+                raise self.fail(name, f"required ({what})")
+            return default  # type: ignore[no-any-return]
+        value = kind(self.table[name])
+        if value is None:
+            raise self.fail(name, f"expected {what}, got {self.table[name]!r}")
+        return value
+
+    def text(self, name: str, default: str | None = None, required: bool = False) -> str:
+        return self.get(
+            name,
+            lambda v: v if isinstance(v, str) and v else None,
+            "a non-empty string",
+            default,
+            required,
+        )
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        return self.get(
+            name,
+            lambda v: (
+                tuple(v) if isinstance(v, list) and all(isinstance(x, str) for x in v) else None
+            ),
+            "a list of strings",
+            (),
+        )
+
+    def number(self, name: str, default: float | None) -> float:
+        return self.get(
+            name,
+            lambda v: (
+                float(v)
+                if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+                else None
+            ),
+            "a number >= 0",
+            default,
+        )
+
+    def tolerance(self, name: str) -> Tolerance:
+        def kind(value: Any) -> Tolerance | None:
+            if isinstance(value, dict):
+                ok = all(isinstance(v, int | float) and v >= 0 for v in value.values())
+                return {str(k): float(v) for k, v in value.items()} if ok else None
+            return float(value) if isinstance(value, int | float) and value >= 0 else None
+
+        return cast(
+            Tolerance, self.get(name, kind, "a number >= 0 or a table of output name = number", 0.0)
+        )
+
+    def flag(self, name: str, default: bool) -> bool:
+        return self.get(
+            name, lambda v: v if isinstance(v, bool) else None, "true or false", default
+        )
+
+    def tables(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        value = self.table.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(name, f"expected an array of tables ([[{name}]])")
+        return [(f"{self.key(name)}[{i}].", v) for i, v in enumerate(value)]
+
+
+def _unique(path: Path, key: str, names: list[str]) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise ManifestError(path, key, f"name {name!r} is used twice")
+        seen.add(name)
+
+
+def load_case(path: Path) -> Case:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ManifestError(path, "(file)", f"not valid TOML: {error}") from None
+    top = _Reader(
+        path,
+        raw,
+        "",
+        {
+            "description",
+            "app",
+            "mode",
+            "options",
+            "data",
+            "env",
+            "timeout",
+            "baseline_rtol",
+            "baseline_atol",
+            "runs",
+            "roundtrips",
+            "expect",
+        },
+    )
+    app = path.parent / top.text("app", "app.py")
+    if not app.is_file():
+        raise top.fail("app", f"{app} does not exist")
+    mode = top.text("mode")
+    if mode is not None and mode not in MODES:
+        raise top.fail("mode", f"{mode!r} is not one of {', '.join(MODES)}")
+    data = tuple(path.parent / item for item in top.texts("data"))
+    for item in data:
+        if not item.exists():
+            raise top.fail("data", f"{item} does not exist")
+    env = top.get(
+        "env",
+        lambda v: (
+            {str(k): str(x) for k, x in v.items()}
+            if isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+            else None
+        ),
+        'a table of NAME = "value" strings',
+        {},
+    )
+
+    runs = []
+    for prefix, table in top.tables("runs"):
+        r = _Reader(
+            path,
+            table,
+            prefix,
+            {"name", "args", "stdin", "files", "argmax", "stdout", "rtol", "atol", "baseline"},
+        )
+        runs.append(
+            RunSpec(
+                name=r.text("name", required=True),
+                args=r.texts("args"),
+                stdin=r.text("stdin"),
+                files=r.texts("files"),
+                argmax=r.texts("argmax"),
+                stdout=r.flag("stdout", True),
+                rtol=r.tolerance("rtol"),
+                atol=r.tolerance("atol"),
+                baseline=r.texts("baseline"),
+            )
+        )
+    roundtrips = []
+    for prefix, table in top.tables("roundtrips"):
+        r = _Reader(
+            path,
+            table,
+            prefix,
+            {"name", "save", "load", "tool", "artifact", "outputs", "rtol", "atol"},
+        )
+        roundtrips.append(
+            RoundTripSpec(
+                name=r.text("name", required=True),
+                save=r.texts("save"),
+                load=r.texts("load"),
+                tool=r.text("tool"),
+                artifact=r.text("artifact", required=True),
+                outputs=r.get(
+                    "outputs",
+                    lambda v: (
+                        tuple(v)
+                        if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+                        else None
+                    ),
+                    "a non-empty list of output names",
+                    required=True,
+                ),
+                rtol=r.tolerance("rtol"),
+                atol=r.tolerance("atol"),
+            )
+        )
+    expectations = []
+    for prefix, table in top.tables("expect"):
+        r = _Reader(path, table, prefix, {"checks", "when", "outcome", "issue"})
+        outcome = r.text("outcome", "xfail")
+        if outcome not in OUTCOMES:
+            raise r.fail("outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
+        when = r.texts("when")
+        for condition in when:
+            problem = check_condition(condition)
+            if problem:
+                raise r.fail("when", problem)
+        checks = r.texts("checks")
+        if not checks:
+            raise r.fail("checks", "required (a list of check names or fnmatch patterns)")
+        expectations.append(Expectation(checks, when, outcome, r.text("issue", required=True)))
+
+    _unique(path, "runs", [r.name for r in runs])
+    _unique(path, "roundtrips", [r.name for r in roundtrips])
+    if not runs and not roundtrips:
+        raise top.fail("runs", "a case needs at least one [[runs]] or [[roundtrips]] table")
+    return Case(
+        path=path,
+        description=top.text("description", required=True),
+        app=app,
+        mode=mode,
+        options=top.texts("options"),
+        data=data,
+        env=env,
+        timeout=top.number("timeout", None),
+        baseline_rtol=top.number("baseline_rtol", 1e-5),
+        baseline_atol=top.number("baseline_atol", 1e-6),
+        runs=tuple(runs),
+        roundtrips=tuple(roundtrips),
+        expectations=tuple(expectations),
+    )
