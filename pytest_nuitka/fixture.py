@@ -5,10 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import pytest
+
 from .app import App
 from .builds import Builder
 from .errors import NuitkaPluginError
 from .settings import MODES, Settings
+
+BUILDER = pytest.StashKey[Builder]()
+
+
+def nuitka_for(config: pytest.Config, search: Sequence[Path], base: Path) -> Nuitka:
+    """A ``Nuitka`` whose runs get fresh folders under ``base``."""
+
+    def workdir(name: str) -> Path:
+        folder = base / name
+        folder.mkdir(parents=True)
+        return folder
+
+    builder = config.stash[BUILDER]
+    return Nuitka(builder.settings, builder, search, workdir)
 
 
 class Nuitka:

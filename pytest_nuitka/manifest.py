@@ -49,6 +49,7 @@ class RoundTripSpec:
     load: tuple[str, ...]
     tool: str | None  # a program that loads the artifact instead of the app, e.g. saved_model_cli
     artifact: str
+    files: tuple[str, ...]
     outputs: tuple[str, ...]
     rtol: Tolerance
     atol: Tolerance
@@ -251,7 +252,7 @@ def load_case(path: Path) -> Case:
             path,
             table,
             prefix,
-            {"name", "save", "load", "tool", "artifact", "outputs", "rtol", "atol"},
+            {"name", "save", "load", "tool", "artifact", "files", "outputs", "rtol", "atol"},
         )
         roundtrips.append(
             RoundTripSpec(
@@ -260,6 +261,7 @@ def load_case(path: Path) -> Case:
                 load=r.texts("load"),
                 tool=r.text("tool"),
                 artifact=r.text("artifact", required=True),
+                files=r.texts("files"),
                 outputs=r.get(
                     "outputs",
                     lambda v: (

@@ -14,12 +14,11 @@ from .builds import Builder, BuildStats
 from .compilers import Compiler, NuitkaCompiler
 from .environment import header_line
 from .errors import NuitkaPluginError
-from .fixture import Nuitka
+from .fixture import BUILDER, Nuitka, nuitka_for
 from .manifest import MANIFEST_NAME
 from .settings import add_options, read_settings
 from .zoo import CaseFile
 
-BUILDER = pytest.StashKey[Builder]()
 WORKER_OUTPUT = "pytest_nuitka_stats"
 
 
@@ -108,12 +107,6 @@ def pytest_runtest_makereport(
 @pytest.fixture
 def nuitka(request: pytest.FixtureRequest, tmp_path: Path) -> Nuitka:
     """Compile scripts with Nuitka (cached) and compare their binaries with them."""
-    search = [request.path.parent, request.config.rootpath]
-
-    def workdir(name: str) -> Path:
-        folder = tmp_path / "nuitka" / name
-        folder.mkdir(parents=True)
-        return folder
-
-    builder = request.config.stash[BUILDER]
-    return Nuitka(builder.settings, builder, search, workdir)
+    return nuitka_for(
+        request.config, [request.path.parent, request.config.rootpath], tmp_path / "nuitka"
+    )

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from . import baselines, compare, runs
-from .app import App, RunPair
+from .app import SKIP_REASON, App, RunPair
 from .conditions import all_hold
 from .errors import NuitkaPluginError
-from .fixture import Nuitka
+from .fixture import Nuitka, nuitka_for
 from .manifest import Case, ManifestError, RoundTripSpec, RunSpec, load_case
 
 SIDES = ("script", "binary")
@@ -79,7 +79,12 @@ class CaseState:
             artifact = folder / "artifact" / spec.artifact
             artifact.parent.mkdir()
             args = fill(spec.save, artifact)
-            run = app.run_binary(*args) if saver == "binary" else app.run_script(*args)
+            files = [self.case.folder / f for f in spec.files]
+            run = (
+                app.run_binary(*args, files=files)
+                if saver == "binary"
+                else app.run_script(*args, files=files)
+            )
             self._saved[spec.name, saver] = (run, artifact)
         return self._saved[spec.name, saver]
 
@@ -87,11 +92,12 @@ class CaseState:
         _, artifact = self.saved(spec, saver)
         app = self.app()
         args = fill(spec.load, artifact)
+        files = [self.case.folder / f for f in spec.files]
         if loader == "binary":
-            return app.run_binary(*args)
+            return app.run_binary(*args, files=files)
         if loader == "script":
-            return app.run_script(*args)
-        invocation = app.invocation(args, None, None, (), None)
+            return app.run_script(*args, files=files)
+        invocation = app.invocation(args, None, None, files, None)
         return runs.run(
             "tool",
             [tool_path(loader)],
@@ -170,7 +176,7 @@ class CaseFile(pytest.File):
             case = load_case(self.path)
         except ManifestError as error:
             raise self.CollectError(str(error)) from None
-        state = CaseState(case, lambda: nuitka_for(self.config))
+        state = CaseState(case, lambda: zoo_nuitka(self.config))
         checks: dict[str, Callable[[], None]] = {}
         for run in case.runs:
             checks[f"run:{run.name}"] = functools.partial(check_run, state, run)
@@ -191,7 +197,8 @@ class CaseFile(pytest.File):
                             ManifestError(
                                 self.path,
                                 f"expect[{index}].checks",
-                                f"{pattern!r} matches no check; the checks are: {', '.join(checks)}",
+                                f"{pattern!r} matches no check; the checks are: "
+                                + ", ".join(checks),
                             )
                         )
                     )
@@ -199,26 +206,16 @@ class CaseFile(pytest.File):
             yield CaseItem.from_parent(self, name=name, state=state, check=check)
 
 
-def nuitka_for(config: pytest.Config) -> Nuitka:
-    from .plugin import BUILDER
-
-    builder = config.stash[BUILDER]
+def zoo_nuitka(config: pytest.Config) -> Nuitka:
     factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
-    base = factory.mktemp("zoo")
-
-    def workdir(name: str) -> Path:
-        folder = base / name
-        folder.mkdir(parents=True)
-        return folder
-
-    return Nuitka(builder.settings, builder, [config.rootpath], workdir)
+    return nuitka_for(config, [config.rootpath], factory.mktemp("zoo"))
 
 
 def check_run(state: CaseState, spec: RunSpec) -> None:
     __tracebackhide__ = True
     result = state.run(spec)
     if isinstance(result, runs.Run):
-        pytest.skip(f"the binary side needs --nuitka-compile (the script ran: {result.status})")
+        pytest.skip(f"{SKIP_REASON} (the script ran: {result.status})")
     result.assert_match(spec.rtol, spec.atol, spec.argmax, spec.stdout)
 
 
@@ -253,6 +250,8 @@ def check_baseline(state: CaseState, spec: RunSpec, config: pytest.Config) -> No
 
 def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: str) -> None:
     __tracebackhide__ = True
+    if "binary" in (saver, loader) and state.app().binary is None:
+        pytest.skip(SKIP_REASON)
     saved, _ = state.saved(spec, saver)
     require_ok(saved, f"to save {spec.artifact}")
     loaded = state.load(spec, saver, loader)

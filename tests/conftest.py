@@ -38,18 +38,20 @@ def plugin_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 @pytest.fixture
-def nuitka_run(pytester: pytest.Pytester, pytestconfig: pytest.Config,
-               monkeypatch: pytest.MonkeyPatch):
+def nuitka_run(
+    pytester: pytest.Pytester, pytestconfig: pytest.Config, monkeypatch: pytest.MonkeyPatch
+):
     """Run an inner pytest session with the real Nuitka, sharing this session's build cache
     unless told otherwise. Skipped without --nuitka-compile, like every binary test."""
-    from pytest_nuitka.plugin import BUILDER
+    from pytest_nuitka.fixture import BUILDER
 
     settings = pytestconfig.stash[BUILDER].settings
     if not settings.compile:
         pytest.skip("the binary side needs --nuitka-compile")
     monkeypatch.setenv("CCACHE_DIR", os.environ.get("CCACHE_DIR", str(USER_CACHE / "ccache")))
-    monkeypatch.setenv("NUITKA_CACHE_DIR",
-                       os.environ.get("NUITKA_CACHE_DIR", str(USER_CACHE / "Nuitka")))
+    monkeypatch.setenv(
+        "NUITKA_CACHE_DIR", os.environ.get("NUITKA_CACHE_DIR", str(USER_CACHE / "Nuitka"))
+    )
 
     def run(*args: str, cache: Path | None = None, subprocess: bool = False) -> pytest.RunResult:
         argv = [

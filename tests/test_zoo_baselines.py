@@ -1,0 +1,88 @@
+"""The committed zoo baselines, recomputed in plain numpy from the apps' seeds and layer
+shapes, without any framework: a baseline is only as good as this independent check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ZOO = Path(__file__).parent.parent / "model_zoo"
+
+
+def baseline(case: str, run: str, name: str) -> np.ndarray:
+    with np.load(ZOO / case / "baselines" / f"{run}.npz") as stored:
+        return stored[name]
+
+
+def weights(seed: int, scale: float, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.normal(0, scale, s).astype(np.float32) for s in shapes]
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0)
+
+
+def test_keras_classifier():
+    w1, b1, w2, b2 = weights(1234, 0.5, [(8, 16), (16,), (16, 4), (4,)])
+    x = np.random.default_rng(0).normal(size=(6, 8)).astype(np.float32)
+    expected = softmax(relu(x @ w1 + b1) @ w2 + b2)
+    np.testing.assert_allclose(
+        baseline("keras_classifier", "predict", "probs"), expected, atol=1e-6
+    )
+
+
+def test_tf_keras_import():
+    w1, b1, w2, b2 = weights(2024, 0.5, [(6, 10), (10,), (10, 3), (3,)])
+    x = np.random.default_rng(3).normal(size=(5, 6)).astype(np.float32)
+    expected = softmax(np.tanh(x @ w1 + b1) @ w2 + b2)
+    np.testing.assert_allclose(baseline("tf_keras_import", "predict", "probs"), expected, atol=1e-6)
+
+
+def test_lambda_layer():
+    w, b = weights(99, 0.3, [(12, 3), (3,)])
+    x = np.random.default_rng(5).normal(size=(4, 5, 4)).astype(np.float32)
+    expected = softmax((x[:, -3:, :] * 3.0).reshape(4, 12) @ w + b)
+    np.testing.assert_allclose(baseline("lambda_layer", "predict", "probs"), expected, atol=1e-6)
+
+
+def test_tf_module_savedmodel():
+    w1, b1, w2, b2 = weights(77, 0.5, [(4, 8), (8,), (8, 3), (3,)])
+    x = np.random.default_rng(8).normal(size=(5, 4)).astype(np.float32)
+    expected = softmax(relu(x @ w1 + b1) @ w2 + b2)
+    np.testing.assert_allclose(
+        baseline("tf_module_savedmodel", "predict", "probs"), expected, atol=1e-6
+    )
+
+
+def test_torch_image_classifier():
+    image_module = pytest.importorskip("PIL.Image")
+    case = ZOO / "torch_image_classifier"
+    rng = np.random.default_rng(31)
+    conv_w = rng.normal(0, 0.2, (8, 3, 3, 3)).astype(np.float32)
+    conv_b = rng.normal(0, 0.2, (8,)).astype(np.float32)
+    head_w = rng.normal(0, 0.2, (5, 128)).astype(np.float32)
+    head_b = rng.normal(0, 0.2, (5,)).astype(np.float32)
+    image = (
+        image_module.open(case / "bird.png").convert("RGB").resize((32, 32), image_module.BILINEAR)
+    )
+    mean, std = np.float32([0.485, 0.456, 0.406]), np.float32([0.229, 0.224, 0.225])
+    x = ((np.asarray(image, np.float32) / 255.0 - mean) / std).transpose(2, 0, 1)
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    patches = np.stack([padded[:, i : i + 32, j : j + 32] for i in range(3) for j in range(3)], -1)
+    conv = np.einsum("chwk,ock->ohw", patches, conv_w.reshape(8, 3, 9)) + conv_b[:, None, None]
+    pooled = relu(conv).reshape(8, 4, 8, 4, 8).mean(axis=(2, 4))
+    expected = pooled.reshape(1, 128) @ head_w.T + head_b
+    np.testing.assert_allclose(
+        baseline("torch_image_classifier", "classify", "logits"), expected, atol=1e-4
+    )
+    labels = json.loads((case / "idx2cls.json").read_text())
+    assert labels[str(int(expected.argmax()))] == "heron"
