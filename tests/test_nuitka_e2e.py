@@ -84,3 +84,20 @@ def test_xdist_workers_compile_a_shared_app_once(pytester, nuitka_run, tmp_path)
     result = nuitka_run("-n", "2", cache=tmp_path / "cache", subprocess=True)
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["nuitka: 1 build(s) in *s, 3 cache hit(s), 0 failed build(s)"])
+
+
+def test_zoo_case_with_an_unexpected_divergence_fails_with_a_table(pytester, nuitka_run):
+    case = pytester.mkdir("drifting")
+    (case / "nuitka-case.toml").write_text(
+        f'description = "drifts once compiled"\napp = "{APPS / "divergent" / "app.py"}"\n'
+        '[[runs]]\nname = "predict"\nargmax = ["logits"]\n'
+    )
+    result = nuitka_run("-v")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "drifting/nuitka-case.toml::run:predict FAILED*",
+            "binary differs from script in 3 check(s): stdout (normalised), logits, argmax(logits)",
+            "  (1, 2) * 0.2 * 0.7 * 0.5 * 2.5",
+        ]
+    )

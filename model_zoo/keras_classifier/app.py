@@ -11,9 +11,9 @@ the same model and predictions can be compared across versions.
 import argparse
 import os
 
+import keras
 import numpy as np
 
-import keras
 from pytest_nuitka.emit import emit
 
 CLASSES = ["cat", "dog", "bird", "fish"]
@@ -25,8 +25,7 @@ def build_model() -> keras.Model:
     outputs = keras.layers.Dense(len(CLASSES), activation="softmax", name="probs")(hidden)
     model = keras.Model(inputs, outputs, name="classifier")
     rng = np.random.default_rng(1234)
-    model.set_weights([rng.normal(0, 0.5, w.shape).astype("float32")
-                       for w in model.get_weights()])
+    model.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") for w in model.get_weights()])
     return model
 
 
@@ -48,12 +47,16 @@ def predict_with(model, inputs: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["predict", "save", "load"])
     parser.add_argument("path", nargs="?", help="model file or folder to save to / load from")
-    parser.add_argument("--export", action="store_true",
-                        help="SavedModel through model.export, reloaded with TFSMLayer")
+    parser.add_argument(
+        "--export",
+        action="store_true",
+        help="SavedModel through model.export, reloaded with TFSMLayer",
+    )
     args = parser.parse_args()
     inputs = sample_inputs()
     if args.command == "predict":

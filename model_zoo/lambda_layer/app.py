@@ -11,9 +11,9 @@ object, so a model saved by the binary can load elsewhere and then fail when cal
 
 import argparse
 
+import keras
 import numpy as np
 
-import keras
 from pytest_nuitka.emit import emit
 
 SCALE = 3.0  # read by the "constant" Lambda at call time
@@ -24,20 +24,21 @@ def build_model(variant: str) -> keras.Model:
     if variant == "constant":
         tail = keras.layers.Lambda(lambda t: t[:, -3:, :] * SCALE, name="tail")(inputs)
     else:
-        tail = keras.layers.Lambda(lambda t, scale: t[:, -3:, :] * scale, name="tail",
-                                   arguments={"scale": SCALE})(inputs)
+        tail = keras.layers.Lambda(
+            lambda t, scale: t[:, -3:, :] * scale, name="tail", arguments={"scale": SCALE}
+        )(inputs)
     flat = keras.layers.Flatten()(tail)
     outputs = keras.layers.Dense(3, activation="softmax", name="probs")(flat)
     model = keras.Model(inputs, outputs)
     rng = np.random.default_rng(99)
-    model.set_weights([rng.normal(0, 0.3, w.shape).astype("float32")
-                       for w in model.get_weights()])
+    model.set_weights([rng.normal(0, 0.3, w.shape).astype("float32") for w in model.get_weights()])
     return model
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["predict", "save", "load"])
     parser.add_argument("path", nargs="?")
     parser.add_argument("--variant", choices=["constant", "arguments"], default="constant")

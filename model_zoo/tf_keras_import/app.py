@@ -18,17 +18,16 @@ from pytest_nuitka.emit import emit
 
 
 def build_model() -> Sequential:
-    model = Sequential([Input((6,)), Dense(10, activation="tanh"),
-                        Dense(3, activation="softmax")])
+    model = Sequential([Input((6,)), Dense(10, activation="tanh"), Dense(3, activation="softmax")])
     rng = np.random.default_rng(2024)
-    model.set_weights([rng.normal(0, 0.5, w.shape).astype("float32")
-                       for w in model.get_weights()])
+    model.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") for w in model.get_weights()])
     return model
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["predict", "save", "load"])
     parser.add_argument("path", nargs="?")
     args = parser.parse_args()

@@ -13,10 +13,10 @@ tf.saved_model.load still serves the right values; the C++ session path that TF 
 import argparse
 import os
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-import keras
 from pytest_nuitka.emit import emit
 
 
@@ -26,8 +26,9 @@ def layers() -> tuple[keras.layers.Dense, keras.layers.Dense]:
     out.build((None, 8))
     rng = np.random.default_rng(77)
     for layer in (hidden, out):
-        layer.set_weights([rng.normal(0, 0.5, w.shape).astype("float32")
-                           for w in layer.get_weights()])
+        layer.set_weights(
+            [rng.normal(0, 0.5, w.shape).astype("float32") for w in layer.get_weights()]
+        )
     return hidden, out
 
 
@@ -63,8 +64,11 @@ def save(path: str, way: str) -> np.ndarray:
         probs = np.asarray(model.predict(inputs, verbose=0))
         archive = keras.export.ExportArchive()
         archive.track(model)
-        archive.add_endpoint("serving_default", lambda x: {"probs": model(x)},
-                             input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        archive.add_endpoint(
+            "serving_default",
+            lambda x: {"probs": model(x)},
+            input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")],
+        )
         archive.write_out(path, verbose=False)
     np.save(os.path.join(os.path.dirname(os.path.abspath(path)), "inputs.npy"), inputs)
     return probs
@@ -81,8 +85,9 @@ def sample_inputs() -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["predict", "save", "load"])
     parser.add_argument("path", nargs="?")
     parser.add_argument("--way", choices=["module", "export", "archive"], default="module")

@@ -12,6 +12,7 @@ import json
 import os
 
 import keras
+
 from pytest_nuitka.emit import emit
 
 
@@ -25,8 +26,9 @@ def layout(config: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out_dir", help="folder that receives model.json")
     args = parser.parse_args()
     inputs = keras.Input((12,), name="pixels")

@@ -29,8 +29,8 @@ class TinyClassifier(torch.nn.Module):
     def __init__(self, classes: int = 5) -> None:
         super().__init__()
         self.features = torch.nn.Sequential(
-            torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(),
-            torch.nn.AdaptiveAvgPool2d(4))
+            torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(4)
+        )
         self.head = torch.nn.Linear(8 * 4 * 4, classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -47,21 +47,33 @@ def write_data() -> None:
     """Weights from numpy, not torch's initialiser, so that every torch version agrees."""
     rng = np.random.default_rng(31)
     model = TinyClassifier()
-    state = {name: torch.from_numpy(rng.normal(0, 0.2, tuple(t.shape)).astype(np.float32))
-             for name, t in model.state_dict().items()}
+    state = {
+        name: torch.from_numpy(rng.normal(0, 0.2, tuple(t.shape)).astype(np.float32))
+        for name, t in model.state_dict().items()
+    }
     CHECKPOINT.parent.mkdir(exist_ok=True)
     torch.save(state, CHECKPOINT)
-    LABELS.write_text(json.dumps({str(i): name for i, name in enumerate(
-        ["sparrow", "robin", "heron", "owl", "kingfisher"])}, indent=1) + "\n")
+    LABELS.write_text(
+        json.dumps(
+            {
+                str(i): name
+                for i, name in enumerate(["sparrow", "robin", "heron", "owl", "kingfisher"])
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     y, x = np.mgrid[0:48, 0:48]
-    pixels = np.stack([128 + 100 * np.sin(x / 5), 128 + 100 * np.cos(y / 7),
-                       rng.integers(0, 255, (48, 48))], -1)
+    pixels = np.stack(
+        [128 + 100 * np.sin(x / 5), 128 + 100 * np.cos(y / 7), rng.integers(0, 255, (48, 48))], -1
+    )
     Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).save(HERE / "bird.png")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--image_path", help="the image to classify")
     parser.add_argument("--save", metavar="PATH", help="save the model after predicting")
     parser.add_argument("--load", metavar="PATH", help="predict with a saved model instead")
