@@ -45,3 +45,11 @@ def holds(text: str, env: Mapping[str, str]) -> bool:
 
 def all_hold(conditions: Iterable[str], env: Mapping[str, str]) -> bool:
     return all(holds(condition, env) for condition in conditions)
+
+
+def unmet(conditions: Iterable[str], env: Mapping[str, str]) -> list[str]:
+    return [condition for condition in conditions if not holds(condition, env)]
+
+
+def skip_reason(missing: Iterable[str]) -> str:
+    return "needs " + ", ".join(missing) + " (not so in this environment)"

@@ -67,6 +67,7 @@ class Expectation:
 class Case:
     path: Path  # the manifest
     description: str
+    requires: tuple[str, ...]  # conditions; every check is skipped where one does not hold
     app: Path
     mode: str | None
     options: tuple[str, ...]
@@ -191,6 +192,7 @@ def load_case(path: Path) -> Case:
         "",
         {
             "description",
+            "requires",
             "app",
             "mode",
             "options",
@@ -224,6 +226,12 @@ def load_case(path: Path) -> Case:
         'a table of NAME = "value" strings',
         {},
     )
+
+    requires = top.texts("requires")
+    for condition in requires:
+        problem = check_condition(condition)
+        if problem:
+            raise top.fail("requires", problem)
 
     runs = []
     for prefix, table in top.tables("runs"):
@@ -299,6 +307,7 @@ def load_case(path: Path) -> Case:
     return Case(
         path=path,
         description=top.text("description", required=True),
+        requires=requires,
         app=app,
         mode=mode,
         options=top.texts("options"),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ import pytest
 from . import hooks
 from .builds import Builder, BuildStats
 from .compilers import Compiler, NuitkaCompiler
+from .conditions import all_hold, check_condition, skip_reason, unmet
 from .environment import header_line
 from .errors import NuitkaPluginError
 from .fixture import BUILDER, Nuitka, nuitka_for
 from .manifest import MANIFEST_NAME
+from .results import ResultsRecorder
 from .settings import add_options, read_settings
 from .zoo import CaseFile
 
@@ -58,6 +61,19 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
     config.stash[BUILDER] = Builder(settings, compiler, run_id, say, shown)
+    config.addinivalue_line(
+        "markers",
+        "nuitka_requires(*conditions): skip unless every condition holds, e.g. "
+        "'tensorflow>=2.16', '!torch', 'env:TF_USE_LEGACY_KERAS=1'",
+    )
+    config.addinivalue_line(
+        "markers",
+        "nuitka_known_issue(issue, *conditions): strict expected failure where every "
+        "condition holds",
+    )
+    results = config.getoption("nuitka_results")
+    if results and not workerinput:
+        config.pluginmanager.register(ResultsRecorder(Path(results)), "nuitka-results")
     if config.pluginmanager.hasplugin("xdist") and not workerinput:
         config.pluginmanager.register(XdistController(config.stash[BUILDER].stats))
 
@@ -70,6 +86,28 @@ class XdistController:
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         self.stats.merge(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT, {}))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The version markers: conditions over installed distributions and the environment."""
+    for item in items:
+        for mark in item.iter_markers("nuitka_requires"):
+            check_conditions(item, mark.args)
+            missing = unmet(mark.args, os.environ)
+            if missing:
+                item.add_marker(pytest.mark.skip(reason=skip_reason(missing)))
+        for mark in item.iter_markers("nuitka_known_issue"):
+            issue, *conditions = mark.args
+            check_conditions(item, conditions)
+            if all_hold(conditions, os.environ):
+                item.add_marker(pytest.mark.xfail(reason=f"known issue: {issue}", strict=True))
+
+
+def check_conditions(item: pytest.Item, conditions: Sequence[str]) -> None:
+    for condition in conditions:
+        problem = check_condition(condition)
+        if problem:
+            raise pytest.UsageError(f"{item.nodeid}: {problem}")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -80,6 +80,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="rewrite the model zoo's committed baselines from this cell's script "
         "outputs (the checks fail so that the change is reviewed)",
     )
+    group.addoption(
+        "--nuitka-results",
+        dest="nuitka_results",
+        metavar="FILE",
+        help="write this cell's outcomes as JSON, for python -m pytest_nuitka.report",
+    )
     parser.addini("nuitka_args", "extra arguments for every Nuitka build", type="args")
     parser.addini(
         "nuitka_frozen_env",

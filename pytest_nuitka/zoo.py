@@ -21,7 +21,7 @@ import pytest
 
 from . import baselines, compare, runs
 from .app import SKIP_REASON, App, RunPair
-from .conditions import all_hold
+from .conditions import all_hold, skip_reason, unmet
 from .errors import NuitkaPluginError
 from .fixture import Nuitka, nuitka_for
 from .manifest import Case, ManifestError, RoundTripSpec, RunSpec, load_case
@@ -153,9 +153,13 @@ class CaseItem(pytest.Item):
         super().__init__(**kwargs)
         self.state = state
         self.check = check
+        env = {**os.environ, **state.case.env}
+        missing = unmet(state.case.requires, env)
+        if missing:
+            self.add_marker(pytest.mark.skip(reason=skip_reason(missing)))
         for expectation in state.case.expectations:
             matches = any(fnmatch.fnmatchcase(self.name, p) for p in expectation.checks)
-            if matches and all_hold(expectation.when, {**os.environ, **state.case.env}):
+            if matches and all_hold(expectation.when, env):
                 reason = f"known issue: {expectation.issue}"
                 self.add_marker(
                     pytest.mark.skip(reason=reason)

@@ -1,0 +1,77 @@
+"""A session's outcomes as one JSON file for its matrix cell, merged later by ``report``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .baselines import cell
+
+MESSAGE_LIMIT = 4000
+
+
+def cell_label(versions: dict[str, str]) -> str:
+    """tox's environment name when there is one, else the versions that make the cell."""
+    if os.environ.get("TOX_ENV_NAME"):
+        return os.environ["TOX_ENV_NAME"]
+    parts = [
+        f"{name} {versions[name]}"
+        for name in ("tensorflow", "keras", "tf-keras", "torch")
+        if versions.get(name, "-") != "-"
+    ]
+    parts += [
+        f"{var}={versions[var]}"
+        for var in ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND")
+        if versions.get(var, "-") != "-"
+    ]
+    return ", ".join(parts) or "no framework"
+
+
+def outcome_of(report: pytest.TestReport) -> tuple[str, str]:
+    """(outcome, message) as a person reads them in the matrix."""
+    if hasattr(report, "wasxfail"):
+        return ("xfailed" if report.skipped else "xpassed"), str(report.wasxfail)
+    if report.skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return "skipped", reason.removeprefix("Skipped: ")
+    if report.failed:
+        return "failed", report.longreprtext[-MESSAGE_LIMIT:]
+    return "passed", ""
+
+
+class ResultsRecorder:
+    """Registered with --nuitka-results, on the controller only (xdist sends it every
+    worker's reports)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" and not (report.failed or report.skipped):
+            return
+        outcome, message = outcome_of(report)
+        row = self.rows.setdefault(report.nodeid, {"nodeid": report.nodeid, "duration": 0.0})
+        row["duration"] = round(row["duration"] + report.duration, 3)
+        if row.get("outcome") in (None, "passed") or outcome == "failed":
+            row.update(outcome=outcome, message=message, phase=report.when)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        versions = cell(os.environ)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(
+            json.dumps(
+                {
+                    "cell": cell_label(versions),
+                    "versions": versions,
+                    "results": list(self.rows.values()),
+                },
+                indent=1,
+            )
+            + "\n"
+        )
