@@ -87,7 +87,7 @@ class App:
         script: Path,
         binary: Path | None,
         *,
-        env: Mapping[str, str],
+        env: Mapping[str, str | None],
         timeout: float,
         workdir: Callable[[str], Path],
         resolve: Callable[[str | Path], Path],
@@ -104,7 +104,7 @@ class App:
         self,
         args: Sequence[str],
         stdin: str | bytes | None,
-        env: Mapping[str, str] | None,
+        env: Mapping[str, str | None] | None,
         files: Sequence[str | Path],
         timeout: float | None,
     ) -> runs.Invocation:
@@ -125,7 +125,7 @@ class App:
         self,
         *args: str,
         stdin: str | bytes | None = None,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str | None] | None = None,
         files: Sequence[str | Path] = (),
         timeout: float | None = None,
     ) -> runs.Run:
@@ -137,7 +137,7 @@ class App:
         self,
         *args: str,
         stdin: str | bytes | None = None,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str | None] | None = None,
         files: Sequence[str | Path] = (),
         timeout: float | None = None,
     ) -> runs.Run:
@@ -150,7 +150,7 @@ class App:
         self,
         *args: str,
         stdin: str | bytes | None = None,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str | None] | None = None,
         files: Sequence[str | Path] = (),
         timeout: float | None = None,
     ) -> RunPair:

@@ -14,6 +14,7 @@ from .cache import BuildCache, Entry, sha256_file, sha256_tree
 from .compilers import BuildRequest, Built, Compiler
 from .environment import installed_distributions, interpreter
 from .errors import BuildError
+from .runs import with_overrides
 from .settings import Settings
 
 PACKAGE_CONFIG_OPTION = "--user-package-configuration-file="
@@ -101,7 +102,7 @@ class Builder:
         mode: str,
         options: Sequence[str],
         data: Sequence[Path],
-        env: Mapping[str, str],
+        env: Mapping[str, str | None],
     ) -> Entry:
         check_syntax(script)
         compiler = self._compiler()
@@ -110,7 +111,7 @@ class Builder:
             mode=mode,
             options=tuple(options),
             data=tuple(data),
-            env={**os.environ, **env},
+            env=with_overrides(os.environ, env),
             timeout=self.settings.build_timeout,
         )
         inputs = self.inputs(request, compiler)

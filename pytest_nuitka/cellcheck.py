@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 LEGACY_ON = ("1", "true", "True")
 
@@ -43,7 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tf_keras is not None:
         import tensorflow as tf
 
-        version = str(getattr(tf.keras, "__version__", "?"))
+        provider = tf.keras.__name__.split(".")[0]  # keras, or tf_keras for the legacy one
+        version = metadata.version(provider.replace("_", "-"))
         seen.append(f"tensorflow {tf.__version__}, tf.keras {version} ({tf.keras.__name__})")
         if not version.startswith(f"{args.tf_keras}."):
             problems.append(f"tf.keras is {version}, the cell claims Keras {args.tf_keras}")

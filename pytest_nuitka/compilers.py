@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 import sysconfig
@@ -99,11 +100,12 @@ class NuitkaCompiler:
         return [*cmd, *request.options, str(request.script)]
 
     def build(self, request: BuildRequest, workdir: Path, product: Path, log: Path) -> Built:
+        command = self.command(request, workdir)
         with log.open("wb") as sink:
-            sink.write(("$ " + " ".join(self.command(request, workdir)) + "\n").encode())
+            sink.write(("$ " + shlex.join(command) + "\n").encode())
             sink.flush()
             done = process.run(
-                self.command(request, workdir),
+                command,
                 cwd=workdir,
                 env=request.env,
                 stdin=None,

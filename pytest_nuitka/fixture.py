@@ -67,12 +67,12 @@ class Nuitka:
         data: Sequence[str | Path] = (),
         options: Sequence[str] = (),
         mode: str | None = None,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
     ) -> App:
         """Build ``script`` (cached) and return the app. ``data``: files and folders the app
         reads, keyed on and shipped with non-accelerated builds. ``options``: extra Nuitka
-        arguments. ``env``: set for the build and for every run, as Nuitka freezes some
+        arguments. ``env``: set (None: unset) for the build and every run, as Nuitka freezes some
         variables at compile time. ``timeout``: default time limit of each run."""
         mode = mode or self.settings.mode
         if mode not in MODES:

@@ -77,9 +77,7 @@ def markdown(matrix: Matrix) -> str:
                 text += f" [{note}]"
             cells.append(text)
         lines.append(f"| `{row}` | " + " | ".join(cells) + " |")
-    totals = [
-        ", ".join(f"{n} {k}" for k, n in sorted(matrix.counts(c).items())) for c in matrix.cells
-    ]
+    totals = [totals_text(matrix, c) for c in matrix.cells]
     lines.append("| **totals** | " + " | ".join(totals) + " |")
     lines.append("")
     lines += [f"[{n}] {message}" for message, n in notes.items()]
@@ -136,7 +134,13 @@ def html_page(matrix: Matrix) -> str:
                 )
             cells.append(f'<td class="{outcome}">{label}</td>')
         body.append(f"<tr><th><code>{html.escape(row)}</code></th>{''.join(cells)}</tr>")
+    totals = "".join(f"<td>{html.escape(totals_text(matrix, c))}</td>" for c in matrix.cells)
+    body.append(f"<tr><th>totals</th>{totals}</tr>")
     return PAGE.format(head=head, body="\n".join(body))
+
+
+def totals_text(matrix: Matrix, cell: str) -> str:
+    return ", ".join(f"{n} {SYMBOLS[k]}" for k, n in sorted(matrix.counts(cell).items()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

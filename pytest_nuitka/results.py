@@ -40,7 +40,10 @@ def outcome_of(report: pytest.TestReport) -> tuple[str, str]:
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
         return "skipped", reason.removeprefix("Skipped: ")
     if report.failed:
-        return "failed", report.longreprtext[-MESSAGE_LIMIT:]
+        lines = report.longreprtext.splitlines()
+        if lines and lines[0].startswith("[gw"):  # xdist's "[gw0] linux -- Python ..." line
+            lines = lines[1:]
+        return "failed", "\n".join(lines)[-MESSAGE_LIMIT:]
     return "passed", ""
 
 

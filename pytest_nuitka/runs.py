@@ -77,7 +77,7 @@ class Invocation:
 
     args: tuple[str, ...]
     stdin: bytes | None
-    env: Mapping[str, str]
+    env: Mapping[str, str | None]
     files: tuple[Path, ...]
     timeout: float
 
@@ -101,7 +101,7 @@ def run(
         else:
             shutil.copy2(item, target)
     argv = [*command, *(arg.replace("{out}", str(out)) for arg in invocation.args)]
-    env = {**os.environ, **RUN_ENV, **invocation.env, ENV_VAR: str(out)}
+    env = with_overrides(os.environ, RUN_ENV, invocation.env, {ENV_VAR: str(out)})
     done = process.run(argv, cwd=cwd, env=env, stdin=invocation.stdin, timeout=invocation.timeout)
     placeholders = {
         str(out): "<out>",
@@ -135,6 +135,14 @@ def _outputs(side: str, folder: Path) -> dict[str, Any]:
             f"the {side} wrote an output that cannot be read ({error}); "
             f"the files are kept in {folder}"
         ) from None
+
+
+def with_overrides(base: Mapping[str, str], *overrides: Mapping[str, str | None]) -> dict[str, str]:
+    """``base`` updated in order; a value of None unsets the variable."""
+    merged: dict[str, str | None] = dict(base)
+    for override in overrides:
+        merged.update(override)
+    return {name: value for name, value in merged.items() if value is not None}
 
 
 def python() -> str:

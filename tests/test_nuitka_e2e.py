@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import numpy as np
@@ -101,3 +102,17 @@ def test_zoo_case_with_an_unexpected_divergence_fails_with_a_table(pytester, nui
             "  (1, 2) * 0.2 * 0.7 * 0.5 * 2.5",
         ]
     )
+
+
+def test_binary_built_without_a_frozen_variable_is_not_served_to_the_legacy_cell(
+    nuitka, monkeypatch
+):
+    """Nuitka bakes TF_USE_LEGACY_KERAS in at compile time: the cache keys on it."""
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")  # as tox sets it in the legacy cells
+    legacy = nuitka.compile("apps/numpy_stats/app.py")
+    without = nuitka.compile("apps/numpy_stats/app.py", env={"TF_USE_LEGACY_KERAS": None})
+    assert legacy.binary is not None and without.binary is not None
+    assert legacy.binary != without.binary
+    for app, recorded in ((legacy, "1"), (without, None)):
+        meta = json.loads((app.binary.parents[1] / "meta.json").read_text())
+        assert meta["inputs"]["env"]["TF_USE_LEGACY_KERAS"] == recorded

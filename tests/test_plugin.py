@@ -404,3 +404,23 @@ def test_xdist_workers_build_a_shared_app_once(pytester, plugin_run):
     result = plugin_run("--nuitka-compile", "-n", "2", subprocess=True)
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines(["nuitka: 1 build(s) in *s, 5 cache hit(s), 0 failed build(s)"])
+
+
+def test_env_none_unsets_a_variable_for_build_and_runs(pytester, plugin_run, monkeypatch):
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    write(
+        pytester,
+        app="import os\nprint(os.environ.get('TF_USE_LEGACY_KERAS'))\n",
+        test_app="""
+    def test_unset(nuitka):
+        run = nuitka.compile("app.py", env={"TF_USE_LEGACY_KERAS": None}).run_both()
+        run.assert_match()
+        assert run.binary.stdout.strip() == "None"
+    def test_inherited(nuitka):
+        run = nuitka.compile("app.py").run_both()
+        assert run.binary.stdout.strip() == "1"
+    """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["nuitka: 2 build(s) in *s, 0 cache hit(s), 0 failed build(s)"])

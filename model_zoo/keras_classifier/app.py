@@ -55,7 +55,8 @@ def main() -> None:
     parser.add_argument(
         "--export",
         action="store_true",
-        help="SavedModel through model.export, reloaded with TFSMLayer",
+        help="SavedModel through model.export, reloaded with TFSMLayer (Keras 3) or "
+        "tf.saved_model.load (Keras 2)",
     )
     args = parser.parse_args()
     inputs = sample_inputs()
@@ -65,15 +66,19 @@ def main() -> None:
         model = build_model()
         report(predict_with(model, inputs))
         if args.export:
-            model.export(args.path, verbose=False)
+            model.export(args.path)
         elif args.path.endswith(".weights.h5"):
             model.save_weights(args.path)
         else:
             model.save(args.path)
         print("saved", os.path.basename(args.path))
     else:
-        if args.export:
+        if args.export and hasattr(keras.layers, "TFSMLayer"):
             model = keras.layers.TFSMLayer(args.path, call_endpoint="serve")
+        elif args.export:  # Keras 2 has no TFSMLayer
+            import tensorflow as tf
+
+            model = tf.saved_model.load(args.path).serve
         elif args.path.endswith(".weights.h5"):
             model = build_model()
             model.set_weights([np.zeros_like(w) for w in model.get_weights()])

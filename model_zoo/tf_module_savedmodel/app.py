@@ -58,7 +58,7 @@ def save(path: str, way: str) -> np.ndarray:
     elif way == "export":
         model = keras_model()
         probs = np.asarray(model.predict(inputs, verbose=0))
-        model.export(path, verbose=False)
+        model.export(path)
     else:
         model = keras_model()
         probs = np.asarray(model.predict(inputs, verbose=0))
@@ -69,7 +69,7 @@ def save(path: str, way: str) -> np.ndarray:
             lambda x: {"probs": model(x)},
             input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")],
         )
-        archive.write_out(path, verbose=False)
+        archive.write_out(path)
     np.save(os.path.join(os.path.dirname(os.path.abspath(path)), "inputs.npy"), inputs)
     return probs
 
