@@ -26,7 +26,10 @@ class RunPair:
     def _fail_on(self, differences: list[Difference]) -> None:
         __tracebackhide__ = True
         if differences:
-            pytest.fail(compare.render(differences, self.script, self.binary), pytrace=False)
+            title = f"binary differs from script in {len(differences)} check(s): " + ", ".join(
+                d.title for d in differences
+            )
+            pytest.fail(compare.render(title, differences, self.script, self.binary), pytrace=False)
 
     def check_exit(self) -> None:
         """Same exit status; when the script failed, the same exception type and message."""

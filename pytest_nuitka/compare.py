@@ -203,14 +203,12 @@ def check_argmax(
     return found
 
 
-def render(differences: list[Difference], script: Run, binary: Run) -> str:
-    lines = [
-        f"binary differs from script in {len(differences)} check(s): "
-        + ", ".join(d.title for d in differences)
-    ]
+def render(title: str, differences: list[Difference], *runs: Run) -> str:
+    """The failure message: a title, one table per difference, then each run's stderr tail."""
+    lines = [title]
     for difference in differences:
         lines += ["", f"[{difference.title}]", difference.detail]
-    for run in (script, binary):
+    for run in runs:
         tail = run.stderr.rstrip().splitlines()[-STDERR_TAIL:]
         lines += [
             "",

@@ -55,7 +55,22 @@ def load(paths: Sequence[Path]) -> Matrix:
             if row not in rows:
                 rows.append(row)
             results[row, cell] = result
-    return Matrix(cells, versions, rows, results)
+    return Matrix(cells, versions, sorted(rows, key=row_order), results)
+
+
+def row_label(nodeid: str) -> str:
+    """``keras_classifier · run:predict`` for a zoo check, else the node id."""
+    path, _, name = nodeid.partition("::")
+    if path.endswith("/nuitka-case.toml"):
+        return f"{Path(path).parent.name} · {name}"
+    return nodeid
+
+
+def row_order(nodeid: str) -> tuple[str, int, str]:
+    """By file, then a zoo case's checks in reading order: runs, baselines, round-trips."""
+    path, _, name = nodeid.partition("::")
+    kind = name.split(":", 1)[0]
+    return path, {"run": 0, "baseline": 1, "roundtrip": 2}.get(kind, 3), name
 
 
 def markdown(matrix: Matrix) -> str:
@@ -76,7 +91,7 @@ def markdown(matrix: Matrix) -> str:
                 note = notes.setdefault(first_line(result["message"]), len(notes) + 1)
                 text += f" [{note}]"
             cells.append(text)
-        lines.append(f"| `{row}` | " + " | ".join(cells) + " |")
+        lines.append(f"| `{row_label(row)}` | " + " | ".join(cells) + " |")
     totals = [totals_text(matrix, c) for c in matrix.cells]
     lines.append("| **totals** | " + " | ".join(totals) + " |")
     lines.append("")
@@ -95,7 +110,7 @@ PAGE = """<!doctype html>
 body {{ font-family: system-ui, sans-serif; margin: 1.5em; }}
 table {{ border-collapse: collapse; }}
 th, td {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; font-size: 14px; }}
-th {{ background: #f3f3f3; }}
+th {{ background: #f3f3f3; }} tbody th {{ text-align: left; }}
 td.passed {{ background: #d8f5d0; }} td.failed {{ background: #f8c9c4; }}
 td.xfailed {{ background: #fde9b6; }} td.xpassed {{ background: #e4d7f5; }}
 td.skipped {{ background: #eeeeee; color: #555; }}
@@ -133,7 +148,10 @@ def html_page(matrix: Matrix) -> str:
                     f"<pre>{html.escape(result['message'])}</pre></details>"
                 )
             cells.append(f'<td class="{outcome}">{label}</td>')
-        body.append(f"<tr><th><code>{html.escape(row)}</code></th>{''.join(cells)}</tr>")
+        body.append(
+            f'<tr><th title="{html.escape(row)}"><code>{html.escape(row_label(row))}</code></th>'
+            f"{''.join(cells)}</tr>"
+        )
     totals = "".join(f"<td>{html.escape(totals_text(matrix, c))}</td>" for c in matrix.cells)
     body.append(f"<tr><th>totals</th>{totals}</tr>")
     return PAGE.format(head=head, body="\n".join(body))

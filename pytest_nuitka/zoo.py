@@ -129,16 +129,7 @@ def tool_path(name: str) -> str:
 
 def fail_with(title: str, differences: list[compare.Difference], run: runs.Run) -> None:
     __tracebackhide__ = True
-    lines = [title]
-    for difference in differences:
-        lines += ["", f"[{difference.title}]", difference.detail]
-    tail = run.stderr.rstrip().splitlines()[-compare.STDERR_TAIL :]
-    lines += [
-        "",
-        f"[{run.side} stderr, last {len(tail)} lines; {run.status}]",
-        *("  " + line for line in tail),
-    ]
-    pytest.fail("\n".join(lines), pytrace=False)
+    pytest.fail(compare.render(title, differences, run), pytrace=False)
 
 
 def require_ok(run: runs.Run, doing: str) -> None:

@@ -116,12 +116,12 @@ def test_results_file_records_every_outcome(pytester, plugin_run, tmp_path):
 def write_results(folder: Path) -> list[Path]:
     cells = {
         "tf215": {
-            "zoo/a.toml::run:predict": ("xfailed", "known issue: keras._tf_keras"),
-            "zoo/a.toml::roundtrip:h5:script->binary": ("failed", "E   boom <b>"),
+            "zoo/a/nuitka-case.toml::run:predict": ("xfailed", "known issue: keras._tf_keras"),
+            "zoo/a/nuitka-case.toml::roundtrip:h5:script->binary": ("failed", "E   boom <b>"),
         },
         "tflatest": {
-            "zoo/a.toml::run:predict": ("passed", ""),
-            "zoo/a.toml::roundtrip:h5:script->binary": ("skipped", "needs torch"),
+            "zoo/a/nuitka-case.toml::run:predict": ("passed", ""),
+            "zoo/a/nuitka-case.toml::roundtrip:h5:script->binary": ("skipped", "needs torch"),
         },
     }
     paths = []
@@ -150,8 +150,9 @@ def test_report_markdown_has_cases_down_and_cells_across(tmp_path, capsys):
     assert text == (tmp_path / "r.md").read_text()
     lines = text.splitlines()
     assert lines[0] == "| check | tf215 | tflatest |"
-    assert lines[2] == "| `zoo/a.toml::run:predict` | ⚠️ known issue [1] | ✅ pass |"
-    assert lines[3] == "| `zoo/a.toml::roundtrip:h5:script->binary` | ❌ FAIL [2] | ⏭️ skip |"
+    assert lines[2] == "| `a · run:predict` | ⚠️ known issue [1] | ✅ pass |"
+    assert lines[3] == "| `a · roundtrip:h5:script->binary` | ❌ FAIL [2] | ⏭️ skip |"
+    assert lines[4] == ("| **totals** | 1 FAIL, 1 known issue | 1 pass, 1 skip |")
     assert "[1] known issue: keras._tf_keras" in lines
     assert "[2] E   boom <b>" in lines
 
@@ -268,4 +269,21 @@ def test_tox_cells_are_named_without_python_factors():
         "tflatest-keras3",
         "tflatest-legacy",
         "torch",
+    ]
+
+
+def test_rows_follow_files_then_the_reading_order_of_checks():
+    rows = [
+        "b.toml::run:x",
+        "a.toml::roundtrip:h5:script->binary",
+        "a.toml::baseline:p",
+        "a.toml::run:p",
+        "tests/test_x.py::test_y",
+    ]
+    assert sorted(rows, key=report.row_order) == [
+        "a.toml::run:p",
+        "a.toml::baseline:p",
+        "a.toml::roundtrip:h5:script->binary",
+        "b.toml::run:x",
+        "tests/test_x.py::test_y",
     ]

@@ -130,7 +130,7 @@ def test_unexpected_divergence_fails_with_a_table(pytester, plugin_run):
         [
             "the binary failed to load the model.npy that the script saved: TypeError: 'NoneType' "
             "object cannot be interpreted as an integer",
-            "[[]binary stderr, last * lines; exit status 1[]]",
+            "[[]binary stderr, last * lines; exit status 1; cwd *[]]",
         ]
     )
 

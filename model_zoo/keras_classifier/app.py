@@ -78,7 +78,8 @@ def main() -> None:
         elif args.export:  # Keras 2 has no TFSMLayer
             import tensorflow as tf
 
-            model = tf.saved_model.load(args.path).serve
+            loaded = tf.saved_model.load(args.path)  # keep it: serve uses its variables
+            model = loaded.serve
         elif args.path.endswith(".weights.h5"):
             model = build_model()
             model.set_weights([np.zeros_like(w) for w in model.get_weights()])
