@@ -31,6 +31,10 @@ def check_condition(text: str) -> str | None:
     return None
 
 
+def first_problem(conditions: Iterable[str]) -> str | None:
+    return next((problem for problem in map(check_condition, conditions) if problem), None)
+
+
 def holds(text: str, env: Mapping[str, str]) -> bool:
     match = ENV_CONDITION.fullmatch(text)
     if match:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 import tomllib
 
-from .conditions import check_condition
+from .conditions import first_problem
 from .settings import MODES
 
 MANIFEST_NAME = "nuitka-case.toml"
@@ -138,6 +138,13 @@ class _Reader:
             (),
         )
 
+    def conditions(self, name: str) -> tuple[str, ...]:
+        values = self.texts(name)
+        problem = first_problem(values)
+        if problem:
+            raise self.fail(name, problem)
+        return values
+
     def number(self, name: str, default: float | None) -> float:
         return self.get(
             name,
@@ -227,11 +234,7 @@ def load_case(path: Path) -> Case:
         {},
     )
 
-    requires = top.texts("requires")
-    for condition in requires:
-        problem = check_condition(condition)
-        if problem:
-            raise top.fail("requires", problem)
+    requires = top.conditions("requires")
 
     runs = []
     for prefix, table in top.tables("runs"):
@@ -290,11 +293,7 @@ def load_case(path: Path) -> Case:
         outcome = r.text("outcome", "xfail")
         if outcome not in OUTCOMES:
             raise r.fail("outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
-        when = r.texts("when")
-        for condition in when:
-            problem = check_condition(condition)
-            if problem:
-                raise r.fail("when", problem)
+        when = r.conditions("when")
         checks = r.texts("checks")
         if not checks:
             raise r.fail("checks", "required (a list of check names or fnmatch patterns)")

@@ -13,7 +13,7 @@ import pytest
 from . import hooks
 from .builds import Builder, BuildStats
 from .compilers import Compiler, NuitkaCompiler
-from .conditions import all_hold, check_condition, skip_reason, unmet
+from .conditions import all_hold, first_problem, skip_reason, unmet
 from .environment import header_line
 from .errors import NuitkaPluginError
 from .fixture import BUILDER, Nuitka, nuitka_for
@@ -104,10 +104,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def check_conditions(item: pytest.Item, conditions: Sequence[str]) -> None:
-    for condition in conditions:
-        problem = check_condition(condition)
-        if problem:
-            raise pytest.UsageError(f"{item.nodeid}: {problem}")
+    problem = first_problem(conditions)
+    if problem:
+        raise pytest.UsageError(f"{item.nodeid}: {problem}")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
