@@ -55,6 +55,18 @@ def kill_tree(proc: subprocess.Popen[bytes]) -> None:
     for pid in victims:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5  # SIGKILL is asynchronous: return once they are gone
+    while any(running(pid) for pid in victims) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan waits for init to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _drain(stream: IO[bytes], into: bytearray, dropped: list[int]) -> None:
