@@ -12,7 +12,7 @@ import argparse
 import html
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,24 +73,30 @@ def row_order(nodeid: str) -> tuple[str, int, str]:
     return path, {"run": 0, "baseline": 1, "roundtrip": 2}.get(kind, 3), name
 
 
+def grid(
+    matrix: Matrix, render: Callable[[dict[str, Any]], str], empty: str
+) -> Iterator[tuple[str, list[str]]]:
+    """Each row with its cells rendered, ``empty`` where a cell did not run the check."""
+    for row in matrix.rows:
+        results = [matrix.results.get((row, cell)) for cell in matrix.cells]
+        yield row, [empty if result is None else render(result) for result in results]
+
+
 def markdown(matrix: Matrix) -> str:
     notes: dict[str, int] = {}
     lines = [
         "| check | " + " | ".join(matrix.cells) + " |",
         "| --- |" + " --- |" * len(matrix.cells),
     ]
-    for row in matrix.rows:
-        cells = []
-        for cell in matrix.cells:
-            result = matrix.results.get((row, cell))
-            if result is None:
-                cells.append("")
-                continue
-            text = f"{EMOJI[result['outcome']]} {SYMBOLS[result['outcome']]}"
-            if result["outcome"] in ("failed", "xfailed", "xpassed"):
-                note = notes.setdefault(first_line(result["message"]), len(notes) + 1)
-                text += f" [{note}]"
-            cells.append(text)
+
+    def render(result: dict[str, Any]) -> str:
+        text = f"{EMOJI[result['outcome']]} {SYMBOLS[result['outcome']]}"
+        if result["outcome"] in ("failed", "xfailed", "xpassed"):
+            note = notes.setdefault(first_line(result["message"]), len(notes) + 1)
+            text += f" [{note}]"
+        return text
+
+    for row, cells in grid(matrix, render, ""):
         lines.append(f"| `{row_label(row)}` | " + " | ".join(cells) + " |")
     totals = [totals_text(matrix, c) for c in matrix.cells]
     lines.append("| **totals** | " + " | ".join(totals) + " |")
@@ -132,26 +138,22 @@ def html_page(matrix: Matrix) -> str:
         f'<th title="{html.escape(json.dumps(matrix.versions[c]))}">{html.escape(c)}</th>'
         for c in matrix.cells
     )
-    body = []
-    for row in matrix.rows:
-        cells = []
-        for cell in matrix.cells:
-            result = matrix.results.get((row, cell))
-            if result is None:
-                cells.append("<td></td>")
-                continue
-            outcome = result["outcome"]
-            label = html.escape(SYMBOLS[outcome])
-            if result["message"]:
-                label = (
-                    f"<details><summary>{label}</summary>"
-                    f"<pre>{html.escape(result['message'])}</pre></details>"
-                )
-            cells.append(f'<td class="{outcome}">{label}</td>')
-        body.append(
-            f'<tr><th title="{html.escape(row)}"><code>{html.escape(row_label(row))}</code></th>'
-            f"{''.join(cells)}</tr>"
-        )
+
+    def render(result: dict[str, Any]) -> str:
+        outcome = result["outcome"]
+        label = html.escape(SYMBOLS[outcome])
+        if result["message"]:
+            label = (
+                f"<details><summary>{label}</summary>"
+                f"<pre>{html.escape(result['message'])}</pre></details>"
+            )
+        return f'<td class="{outcome}">{label}</td>'
+
+    body = [
+        f'<tr><th title="{html.escape(row)}"><code>{html.escape(row_label(row))}</code></th>'
+        f"{''.join(cells)}</tr>"
+        for row, cells in grid(matrix, render, "<td></td>")
+    ]
     totals = "".join(f"<td>{html.escape(totals_text(matrix, c))}</td>" for c in matrix.cells)
     body.append(f"<tr><th>totals</th>{totals}</tr>")
     return PAGE.format(head=head, body="\n".join(body))
