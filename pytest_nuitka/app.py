@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from . import compare, runs
+from . import compare, diagnose, portable, runs
 from .compare import Comparator, Difference, Tolerance
+from .errors import NuitkaPluginError
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
 
@@ -22,6 +24,7 @@ class RunPair:
 
     script: runs.Run
     binary: runs.Run
+    build: diagnose.Build = diagnose.NO_BUILD
 
     def _fail_on(self, differences: list[Difference]) -> None:
         __tracebackhide__ = True
@@ -29,7 +32,7 @@ class RunPair:
             title = f"binary differs from script in {len(differences)} check(s): " + ", ".join(
                 d.title for d in differences
             )
-            pytest.fail(compare.render(title, differences, self.script, self.binary), pytrace=False)
+            diagnose.fail(title, differences, [self.script, self.binary], self.build)
 
     def check_exit(self) -> None:
         """Same exit status; when the script failed, the same exception type and message."""
@@ -90,6 +93,8 @@ class App:
         script: Path,
         binary: Path | None,
         *,
+        mode: str,
+        build: diagnose.Build,
         env: Mapping[str, str | None],
         timeout: float,
         workdir: Callable[[str], Path],
@@ -97,6 +102,8 @@ class App:
     ) -> None:
         self.script = script
         self.binary = binary
+        self.mode = mode
+        self.build = build
         self.env = dict(env)
         self.timeout = timeout
         self.workdir = workdir
@@ -124,6 +131,43 @@ class App:
         paths = [self.script] + ([self.binary] if self.binary else [])
         return runs.run(side, command, paths, invocation, self.workdir(f"{number}-{side}"))
 
+    def _clean_room(self, number: int) -> tuple[Path, Path, list[str]]:
+        """The run's folder, a fresh copy of the binary (with its dist) in it, and the command
+        prefix of the clean room around it; skips the test, saying why, where the kernel will
+        not make one."""
+        if self.binary is None:
+            pytest.skip(SKIP_REASON)
+        if self.mode == "accelerated":
+            raise NuitkaPluginError(
+                "a portable run needs a standalone or onefile build: an accelerated binary "
+                "loads the Python it was built with (mode='standalone', or --nuitka-mode)"
+            )
+        folder = self.workdir(f"{number}-portable")
+        shipped = self.binary.parent if self.mode == "standalone" else self.binary
+        copy = portable.fresh_copy(shipped, folder / "fresh")
+        hidden = [*portable.host_python_paths(), self.script.parent, self.binary.parent]
+        try:
+            room = portable.clean_room(copy.parent, hidden, needed=[folder])
+        except portable.Unavailable as reason:
+            pytest.skip(f"no clean room here, the portability check did not run: {reason}")
+        binary = copy / self.binary.name if copy.is_dir() else copy
+        return folder, binary, room
+
+    def _run_portable(
+        self, invocation: runs.Invocation, folder: Path, binary: Path, room: list[str]
+    ) -> runs.Run:
+        assert self.binary is not None
+        home = folder / "home"
+        home.mkdir()
+        return runs.run(
+            "binary",
+            [*room, str(binary)],
+            [self.script, self.binary, binary],
+            invocation,
+            folder / "run",
+            base_env=portable.scrubbed_environment(os.environ, home),
+        )
+
     def run_script(
         self,
         *args: str,
@@ -143,11 +187,16 @@ class App:
         env: Mapping[str, str | None] | None = None,
         files: Sequence[str | Path] = (),
         timeout: float | None = None,
+        portable: bool = False,
     ) -> runs.Run:
+        """``portable``: as ``run_both``."""
         if self.binary is None:
             pytest.skip(SKIP_REASON)
         invocation = self.invocation(args, stdin, env, files, timeout)
-        return self._run("binary", invocation, next(self._count))
+        number = next(self._count)
+        if portable:
+            return self._run_portable(invocation, *self._clean_room(number))
+        return self._run("binary", invocation, number)
 
     def run_both(
         self,
@@ -156,17 +205,27 @@ class App:
         env: Mapping[str, str | None] | None = None,
         files: Sequence[str | Path] = (),
         timeout: float | None = None,
+        portable: bool = False,
     ) -> RunPair:
         """Run script and binary concurrently on the same argv, stdin and environment, each
         in a fresh working directory holding copies of ``files``. ``{out}`` in argv is the
-        run's output directory. Without a binary, the script runs and the test is skipped."""
+        run's output directory. Without a binary, the script runs and the test is skipped.
+
+        ``portable``: the binary runs as on a machine without this Python: from a fresh
+        copy of the dist (or onefile binary), with a scrubbed environment (the invocation's
+        ``env`` still applies), in a clean room that hides the build's Python prefix,
+        site-packages, the app's source folder and the cached build."""
         invocation = self.invocation(args, stdin, env, files, timeout)
         number = next(self._count)
         if self.binary is None:
             script = self._run("script", invocation, number)
             pytest.skip(f"{SKIP_REASON} (the script ran: {script.status})")
+        if portable:
+            room = self._clean_room(number)
+            binary_side = lambda: self._run_portable(invocation, *room)  # noqa: E731
+        else:
+            binary_side = lambda: self._run("binary", invocation, number)  # noqa: E731
         with ThreadPoolExecutor(2) as pool:
-            script_run, binary_run = pool.map(
-                lambda side: self._run(side, invocation, number), ("script", "binary")
-            )
-        return RunPair(script_run, binary_run)
+            script_future = pool.submit(self._run, "script", invocation, number)
+            binary_future = pool.submit(binary_side)
+            return RunPair(script_future.result(), binary_future.result(), self.build)

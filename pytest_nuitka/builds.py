@@ -18,6 +18,7 @@ from .runs import with_overrides
 from .settings import Settings
 
 PACKAGE_CONFIG_OPTION = "--user-package-configuration-file="
+TORCH_JIT_OPTION = "--module-parameter=torch-disable-jit="
 WHY_BUILT = {
     "miss": "not in the cache",
     "changed": "a compiled source changed",
@@ -58,6 +59,17 @@ def check_syntax(script: Path) -> None:
         ) from None
 
 
+def describe(request: BuildRequest) -> str:
+    """The mode as the progress lines name it, e.g. 'standalone, shipping torch'."""
+    words = [request.mode]
+    if request.ship:
+        words.append("shipping " + ", ".join(request.ship))
+    jit = [o for o in request.options if o.startswith(TORCH_JIT_OPTION)]
+    if request.mode != "accelerated" and jit:
+        words.append("torch JIT " + ("off" if jit[-1].endswith("=yes") else "on"))
+    return ", ".join(words)
+
+
 class Builder:
     def __init__(
         self,
@@ -74,11 +86,20 @@ class Builder:
         self.shown = shown  # how a path is printed
         self.stats = BuildStats()
         self._announced: set[str] = set()
+        self._failed: dict[str, BuildError] = {}  # one failed build per key and session
+
+    def options(self, options: Sequence[str]) -> tuple[str, ...]:
+        """The ini's arguments, then the test's; the torch JIT choice is always explicit,
+        since Nuitka's default differs between modes (on when accelerated, off standalone)."""
+        chosen = [*self.settings.nuitka_args, *options]
+        if not any(o.startswith(TORCH_JIT_OPTION) for o in chosen):
+            chosen.append(TORCH_JIT_OPTION + ("no" if self.settings.torch_jit else "yes"))
+        return tuple(chosen)
 
     def inputs(self, request: BuildRequest, compiler: Compiler) -> dict[str, Any]:
         """Everything the binary depends on but the local sources, which the cache checks
         against the compiler's own list."""
-        options = [*self.settings.nuitka_args, *request.options]
+        options = list(request.options)
         package_configs = [
             o[len(PACKAGE_CONFIG_OPTION) :] for o in options if o.startswith(PACKAGE_CONFIG_OPTION)
         ]
@@ -89,6 +110,7 @@ class Builder:
             "script": str(request.script),
             "options": options,
             "data": {str(p): sha256_tree(p) for p in request.data},
+            "ship": list(request.ship),
             "package_config": {p: sha256_file(Path(p)) for p in package_configs},
             "python": interpreter(),
             "env": {name: request.env.get(name) for name in self.settings.frozen_env},
@@ -102,6 +124,7 @@ class Builder:
         mode: str,
         options: Sequence[str],
         data: Sequence[Path],
+        ship: Sequence[str],
         env: Mapping[str, str | None],
     ) -> Entry:
         check_syntax(script)
@@ -109,20 +132,26 @@ class Builder:
         request = BuildRequest(
             script=script,
             mode=mode,
-            options=tuple(options),
+            options=self.options(options),
             data=tuple(data),
+            ship=() if mode == "accelerated" or self.settings.full_standalone else tuple(ship),
             env=with_overrides(os.environ, env),
             timeout=self.settings.build_timeout,
         )
         inputs = self.inputs(request, compiler)
         key = self.cache.key(inputs)
-        label = f"{self.shown(script)} ({mode})"
+        label = f"{self.shown(script)} ({describe(request)})"
         started = time.monotonic()
 
         def build(workdir: Path, product: Path, log: Path, verdict: str) -> Built:
             self.say(f"nuitka: compiling {label}: {WHY_BUILT[verdict]} ...")
             return compiler.build(request, workdir, product, log)
 
+        if key in self._failed:
+            raise BuildError(
+                f"the build of {label} already failed in this session and is not tried again "
+                f"(fix it and rerun):\n{self._failed[key]}"
+            )
         try:
             entry, verdict = self.cache.get_or_build(
                 key,
@@ -130,6 +159,10 @@ class Builder:
                 build,
                 on_wait=lambda: self.say(f"nuitka: waiting for another process building {label}"),
             )
+        except BuildError as error:
+            self.stats.failures += 1
+            self._failed[key] = error
+            raise
         except BaseException:
             self.stats.failures += 1
             raise

@@ -7,7 +7,7 @@ output, how many elements differ and the worst of them.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,9 +203,12 @@ def check_argmax(
     return found
 
 
-def render(title: str, differences: list[Difference], *runs: Run) -> str:
-    """The failure message: a title, one table per difference, then each run's stderr tail."""
+def render(title: str, differences: list[Difference], *runs: Run, notes: Sequence[str] = ()) -> str:
+    """The failure message: a title, notes (known issues), one table per difference, then
+    each run's stderr tail."""
     lines = [title]
+    for note in notes:
+        lines += ["", note]
     for difference in differences:
         lines += ["", f"[{difference.title}]", difference.detail]
     for run in runs:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from . import process
+from . import process, shipping
 from .environment import c_compiler, require_nuitka
 from .errors import BuildError
 
@@ -24,6 +24,7 @@ class BuildRequest:
     mode: str
     options: tuple[str, ...]
     data: tuple[Path, ...]
+    ship: tuple[str, ...]  # packages shipped uncompiled in a standalone dist
     env: Mapping[str, str] = field(repr=False)
     timeout: float
 
@@ -97,6 +98,8 @@ class NuitkaCompiler:
                 )
                 kind = "dir" if path.is_dir() else "files"
                 cmd.append(f"--include-data-{kind}={path}={target}")
+        if request.ship and request.mode != "accelerated":
+            cmd += shipping.plan(list(request.ship)).nuitka_options()
         return [*cmd, *request.options, str(request.script)]
 
     def build(self, request: BuildRequest, workdir: Path, product: Path, log: Path) -> Built:
@@ -146,22 +149,25 @@ class NuitkaCompiler:
         installed = [Path(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")]
         sources = []
         for module in ET.parse(workdir / "report.xml").getroot().iter("module"):
-            path = module.get("source_path")
+            path, name = module.get("source_path"), module.get("name", "")
             if not path or not module.get("kind", "").startswith(("Compiled", "PythonMain")):
                 continue
+            if not all(part.isidentifier() for part in name.split(".")):
+                continue  # code Nuitka generates, such as __parents_main__-preLoad
             for placeholder, value in places.items():
                 path = path.replace(placeholder, value)
             if home and (path == "~" or path.startswith("~/")):
                 path = home + path[1:]
             resolved = Path(workdir, path).resolve()
+            if any(resolved.is_relative_to(place) for place in installed) or resolved.is_dir():
+                continue  # keyed by its version; or a namespace package, which has no source
             if not resolved.is_file():
                 raise BuildError(
                     f"Nuitka's report names a compiled source that is not there: "
                     f"{module.get('source_path')} (module {module.get('name')}); "
                     "the build cannot be keyed on it"
                 )
-            if not any(resolved.is_relative_to(place) for place in installed):
-                sources.append(resolved)
+            sources.append(resolved)
         return tuple(sorted(set(sources)))
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from .app import App
 from .builds import Builder
+from .diagnose import Build
 from .errors import NuitkaPluginError
 from .settings import MODES, Settings
 
@@ -67,13 +68,16 @@ class Nuitka:
         data: Sequence[str | Path] = (),
         options: Sequence[str] = (),
         mode: str | None = None,
+        ship: Sequence[str] = (),
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
     ) -> App:
         """Build ``script`` (cached) and return the app. ``data``: files and folders the app
         reads, keyed on and shipped with non-accelerated builds. ``options``: extra Nuitka
-        arguments. ``env``: set (None: unset) for the build and every run, as Nuitka freezes some
-        variables at compile time. ``timeout``: default time limit of each run."""
+        arguments. ``ship``: packages (import or distribution names) that standalone and onefile
+        builds carry uncompiled, with what they require (--nuitka-full-standalone compiles
+        them instead). ``env``: set (None: unset) for the build and every run, as Nuitka
+        freezes some variables at compile time. ``timeout``: default time limit of each run."""
         mode = mode or self.settings.mode
         if mode not in MODES:
             raise NuitkaPluginError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -81,17 +85,26 @@ class Nuitka:
         if not source.is_file() or source.suffix != ".py":
             raise NuitkaPluginError(f"{source} is not a Python script (a .py file)")
         env = dict(env or {})
-        binary = None
+        binary, build = None, Build()
         if self.enabled:
             entry = self._builder.build(
-                source, mode=mode, options=options, data=[self.path(d) for d in data], env=env
+                source,
+                mode=mode,
+                options=options,
+                data=[self.path(d) for d in data],
+                ship=ship,
+                env=env,
             )
             binary = entry.executable
+            inputs = entry.meta["inputs"]
+            build = Build(tuple(inputs["options"]), inputs["env"])
         self._apps += 1
         prefix = f"app{self._apps}"
         return App(
             source,
             binary,
+            mode=mode,
+            build=build,
             env=env,
             timeout=timeout or self.settings.run_timeout,
             workdir=lambda name: self._workdir(f"{prefix}-{name}"),

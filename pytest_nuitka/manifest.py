@@ -6,14 +6,14 @@ the file, the key and what is allowed, and the rest of the plugin reads plain da
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-import tomllib
-
 from .conditions import first_problem
+from .diagnose import table as known_issues
 from .settings import MODES
 
 MANIFEST_NAME = "nuitka-case.toml"
@@ -61,6 +61,7 @@ class Expectation:
     when: tuple[str, ...]
     outcome: str
     issue: str
+    diagnosis: str | None  # an id from known_issues.toml the failure must be diagnosed as
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Case:
     requires: tuple[str, ...]  # conditions; every check is skipped where one does not hold
     app: Path
     mode: str | None
+    ship: tuple[str, ...]
     options: tuple[str, ...]
     data: tuple[Path, ...]
     env: dict[str, str]
@@ -202,6 +204,7 @@ def load_case(path: Path) -> Case:
             "requires",
             "app",
             "mode",
+            "ship",
             "options",
             "data",
             "env",
@@ -289,7 +292,7 @@ def load_case(path: Path) -> Case:
         )
     expectations = []
     for prefix, table in top.tables("expect"):
-        r = _Reader(path, table, prefix, {"checks", "when", "outcome", "issue"})
+        r = _Reader(path, table, prefix, {"checks", "when", "outcome", "issue", "diagnosis"})
         outcome = r.text("outcome", "xfail")
         if outcome not in OUTCOMES:
             raise r.fail("outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
@@ -297,7 +300,17 @@ def load_case(path: Path) -> Case:
         checks = r.texts("checks")
         if not checks:
             raise r.fail("checks", "required (a list of check names or fnmatch patterns)")
-        expectations.append(Expectation(checks, when, outcome, r.text("issue", required=True)))
+        diagnosis = r.text("diagnosis")
+        known = [issue.id for issue in known_issues()]
+        if diagnosis is not None and diagnosis not in known:
+            raise r.fail(
+                "diagnosis", f"{diagnosis!r} is not in the known issues: {', '.join(known)}"
+            )
+        if diagnosis is not None and outcome != "xfail":
+            raise r.fail("diagnosis", "only an xfail expectation can name a diagnosis")
+        expectations.append(
+            Expectation(checks, when, outcome, r.text("issue", required=True), diagnosis)
+        )
 
     _unique(path, "runs", [r.name for r in runs])
     _unique(path, "roundtrips", [r.name for r in roundtrips])
@@ -309,6 +322,7 @@ def load_case(path: Path) -> Case:
         requires=requires,
         app=app,
         mode=mode,
+        ship=top.texts("ship"),
         options=top.texts("options"),
         data=data,
         env=env,

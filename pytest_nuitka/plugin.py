@@ -14,11 +14,12 @@ from . import hooks
 from .builds import Builder, BuildStats
 from .compilers import Compiler, NuitkaCompiler
 from .conditions import all_hold, first_problem, skip_reason, unmet
+from .diagnose import DiagnosedFailure
 from .environment import header_line
 from .errors import NuitkaPluginError
 from .fixture import BUILDER, Nuitka, nuitka_for
 from .manifest import MANIFEST_NAME
-from .results import ResultsRecorder
+from .results import KNOWN_ISSUES_PROPERTY, ResultsRecorder
 from .settings import add_options, read_settings
 from .zoo import CaseFile
 
@@ -138,6 +139,9 @@ def pytest_runtest_makereport(
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(NuitkaPluginError):
         report.longrepr = f"{call.excinfo.typename}: {call.excinfo.value}"
+    if call.excinfo is not None and call.excinfo.errisinstance(DiagnosedFailure):
+        found = [d.issue.id for d in call.excinfo.value.diagnoses]  # type: ignore[attr-defined]
+        report.user_properties.append((KNOWN_ISSUES_PROPERTY, found))
     return report
 
 

@@ -94,7 +94,7 @@ def markdown(matrix: Matrix) -> str:
         if result["outcome"] in ("failed", "xfailed", "xpassed"):
             note = notes.setdefault(first_line(result["message"]), len(notes) + 1)
             text += f" [{note}]"
-        return text
+        return text + "".join(f" `{name}`" for name in result.get("known_issues", []))
 
     for row, cells in grid(matrix, render, ""):
         lines.append(f"| `{row_label(row)}` | " + " | ".join(cells) + " |")
@@ -142,6 +142,7 @@ def html_page(matrix: Matrix) -> str:
     def render(result: dict[str, Any]) -> str:
         outcome = result["outcome"]
         label = html.escape(SYMBOLS[outcome])
+        label += "".join(f" <code>{html.escape(n)}</code>" for n in result.get("known_issues", []))
         if result["message"]:
             label = (
                 f"<details><summary>{label}</summary>"

@@ -12,6 +12,7 @@ import pytest
 from .baselines import cell
 
 MESSAGE_LIMIT = 4000
+KNOWN_ISSUES_PROPERTY = "nuitka_known_issues"  # ids from known_issues.toml a failure matched
 
 
 def cell_label(versions: dict[str, str]) -> str:
@@ -63,6 +64,9 @@ class ResultsRecorder:
         row["duration"] = round(row["duration"] + report.duration, 3)
         if row.get("outcome") in (None, "passed") or outcome == "failed":
             row.update(outcome=outcome, message=message, phase=report.when)
+        for name, value in report.user_properties:
+            if name == KNOWN_ISSUES_PROPERTY:
+                row["known_issues"] = value
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         versions = cell(os.environ)

@@ -37,6 +37,7 @@ class Run:
     timed_out: bool
     timeout: float
     dropped_bytes: int
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # as the run got it
 
     @property
     def stderr(self) -> str:
@@ -88,9 +89,11 @@ def run(
     app_paths: Sequence[Path],
     invocation: Invocation,
     folder: Path,
+    base_env: Mapping[str, str] | None = None,
 ) -> Run:
     """``app_paths``: the script and the binary; either one printed reads as ``<app>``, its
-    folder as ``<appdir>``."""
+    folder as ``<appdir>``. ``base_env``: what the invocation's variables go on top of (the
+    caller's environment unless given)."""
     cwd, out = folder / "cwd", folder / "out"
     cwd.mkdir(parents=True)
     out.mkdir()
@@ -101,7 +104,8 @@ def run(
         else:
             shutil.copy2(item, target)
     argv = [*command, *(arg.replace("{out}", str(out)) for arg in invocation.args)]
-    env = with_overrides(os.environ, RUN_ENV, invocation.env, {ENV_VAR: str(out)})
+    base = os.environ if base_env is None else base_env
+    env = with_overrides(base, RUN_ENV, invocation.env, {ENV_VAR: str(out)})
     done = process.run(argv, cwd=cwd, env=env, stdin=invocation.stdin, timeout=invocation.timeout)
     placeholders = {
         str(out): "<out>",
@@ -124,6 +128,7 @@ def run(
         timed_out=done.timed_out,
         timeout=invocation.timeout,
         dropped_bytes=done.dropped_bytes,
+        env=env,
     )
 
 

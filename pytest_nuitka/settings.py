@@ -25,6 +25,8 @@ class Settings:
     run_timeout: float
     nuitka_args: tuple[str, ...]
     frozen_env: tuple[str, ...]
+    full_standalone: bool
+    torch_jit: bool
 
 
 def default_cache_dir() -> Path:
@@ -61,6 +63,22 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
     )
     add("mode", "default build mode: " + ", ".join(MODES), "string", choices=MODES)
+    add(
+        "full-standalone",
+        "compile shipped packages too (standalone, onefile): ignore `ship`, as a full Nuitka "
+        "standalone build does; about an hour for a TensorFlow app on 2 cores",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    add(
+        "torch-jit",
+        "torch JIT in non-accelerated builds, passed to Nuitka as "
+        "--module-parameter=torch-disable-jit: on (default, as the script runs) or off "
+        "(Nuitka's standalone default: PYTORCH_JIT=0, traced modules come back plain)",
+        "string",
+        choices=("on", "off"),
+    )
     add(
         "build-timeout",
         "seconds a build may take before it is killed (default 3600)",
@@ -110,4 +128,6 @@ def read_settings(config: pytest.Config) -> Settings:
         run_timeout=float(get("nuitka_run_timeout") or 300),
         nuitka_args=tuple(config.getini("nuitka_args")),
         frozen_env=FROZEN_ENV_VARS + tuple(config.getini("nuitka_frozen_env")),
+        full_standalone=bool(get("nuitka_full_standalone")),
+        torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
     )

@@ -1,9 +1,10 @@
 """Model zoo cases (``nuitka-case.toml``) collected as test items.
 
 Each case yields one item per check: ``run:<name>`` (script vs binary),
-``baseline:<name>`` (script vs the committed baseline of a reference cell) and
+``baseline:<name>`` (script vs the committed baseline of a reference cell),
 ``roundtrip:<name>:<saver>-><loader>`` (an artifact saved by one runtime, loaded by another
-or by a tool, must predict what the saving run predicted in memory).
+or by a tool, must predict what the saving run predicted in memory) and, for standalone and
+onefile builds, ``portable:<name>`` (the run again, the binary in the clean room).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from . import baselines, compare, runs
+from . import baselines, compare, diagnose, runs
 from .app import SKIP_REASON, App, RunPair
 from .conditions import all_hold, skip_reason, unmet
 from .errors import NuitkaPluginError
-from .fixture import Nuitka, nuitka_for
+from .fixture import BUILDER, Nuitka, nuitka_for
 from .manifest import Case, ManifestError, RoundTripSpec, RunSpec, load_case
 
 SIDES = ("script", "binary")
@@ -41,7 +42,7 @@ class CaseState:
         self.case = case
         self._nuitka = nuitka
         self._app: App | None = None
-        self._pairs: dict[str, RunPair | runs.Run] = {}
+        self._pairs: dict[tuple[str, bool], RunPair | runs.Run] = {}
         self._saved: dict[tuple[str, str], tuple[runs.Run, Path]] = {}
 
     def app(self) -> App:
@@ -52,25 +53,31 @@ class CaseState:
                 data=case.data,
                 options=case.options,
                 mode=case.mode,
+                ship=case.ship,
                 env=case.env,
                 timeout=case.timeout,
             )
         return self._app
 
-    def run(self, spec: RunSpec) -> RunPair | runs.Run:
+    def run(self, spec: RunSpec, portable: bool = False) -> RunPair | runs.Run:
         """Both sides when there is a binary, else the script alone; run once per process."""
-        if spec.name not in self._pairs:
+        if (spec.name, portable) not in self._pairs:
             app = self.app()
             kwargs: dict[str, Any] = {
                 "stdin": spec.stdin,
                 "files": [self.case.folder / f for f in spec.files],
             }
-            self._pairs[spec.name] = (
-                app.run_both(*spec.args, **kwargs)
+            self._pairs[spec.name, portable] = (
+                app.run_both(*spec.args, portable=portable, **kwargs)
                 if app.binary
                 else app.run_script(*spec.args, **kwargs)
             )
-        return self._pairs[spec.name]
+        return self._pairs[spec.name, portable]
+
+    def fail(self, title: str, differences: list[compare.Difference], run: runs.Run) -> None:
+        __tracebackhide__ = True
+        build = self._app.build if self._app else diagnose.Build()
+        diagnose.fail(title, differences, [run], build)
 
     def saved(self, spec: RoundTripSpec, saver: str) -> tuple[runs.Run, Path]:
         if (spec.name, saver) not in self._saved:
@@ -127,16 +134,15 @@ def tool_path(name: str) -> str:
     return found
 
 
-def fail_with(title: str, differences: list[compare.Difference], run: runs.Run) -> None:
-    __tracebackhide__ = True
-    pytest.fail(compare.render(title, differences, run), pytrace=False)
-
-
-def require_ok(run: runs.Run, doing: str) -> None:
+def require_ok(state: CaseState, run: runs.Run, doing: str) -> None:
     __tracebackhide__ = True
     if not run.ok:
         problem = run.exception or run.status
-        fail_with(f"the {run.side} failed {doing}: {problem}", [], run)
+        state.fail(f"the {run.side} failed {doing}: {problem}", [], run)
+
+
+class ExpectedIssue(diagnose.DiagnosedFailure):
+    """The failure an xfail expectation predicted, diagnosed as the issue it names."""
 
 
 class CaseItem(pytest.Item):
@@ -144,6 +150,7 @@ class CaseItem(pytest.Item):
         super().__init__(**kwargs)
         self.state = state
         self.check = check
+        self.expected_diagnosis: str | None = None
         env = {**os.environ, **state.case.env}
         missing = unmet(state.case.requires, env)
         if missing:
@@ -152,14 +159,24 @@ class CaseItem(pytest.Item):
             matches = any(fnmatch.fnmatchcase(self.name, p) for p in expectation.checks)
             if matches and all_hold(expectation.when, env):
                 reason = f"known issue: {expectation.issue}"
-                self.add_marker(
-                    pytest.mark.skip(reason=reason)
-                    if expectation.outcome == "skip"
-                    else pytest.mark.xfail(reason=reason, strict=True)
-                )
+                if expectation.outcome == "skip":
+                    self.add_marker(pytest.mark.skip(reason=reason))
+                elif expectation.diagnosis:
+                    self.expected_diagnosis = expectation.diagnosis
+                    reason += f" [{expectation.diagnosis}]"
+                    self.add_marker(
+                        pytest.mark.xfail(reason=reason, strict=True, raises=ExpectedIssue)
+                    )
+                else:
+                    self.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
     def runtest(self) -> None:
-        self.check()
+        try:
+            self.check()
+        except diagnose.DiagnosedFailure as failure:
+            if self.expected_diagnosis in {d.issue.id for d in failure.diagnoses}:
+                raise ExpectedIssue(str(failure), failure.diagnoses) from None
+            raise
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"{self.state.case.folder.name}::{self.name}"
@@ -173,8 +190,11 @@ class CaseFile(pytest.File):
             raise self.CollectError(str(error)) from None
         state = CaseState(case, lambda: zoo_nuitka(self.config))
         checks: dict[str, Callable[[], None]] = {}
+        mode = case.mode or self.config.stash[BUILDER].settings.mode
         for run in case.runs:
             checks[f"run:{run.name}"] = functools.partial(check_run, state, run)
+            if mode != "accelerated":
+                checks[f"portable:{run.name}"] = functools.partial(check_run, state, run, True)
             if run.baseline:
                 checks[f"baseline:{run.name}"] = functools.partial(
                     check_baseline, state, run, self.config
@@ -206,9 +226,9 @@ def zoo_nuitka(config: pytest.Config) -> Nuitka:
     return nuitka_for(config, [config.rootpath], factory.mktemp("zoo"))
 
 
-def check_run(state: CaseState, spec: RunSpec) -> None:
+def check_run(state: CaseState, spec: RunSpec, portable: bool = False) -> None:
     __tracebackhide__ = True
-    result = state.run(spec)
+    result = state.run(spec, portable)
     if isinstance(result, runs.Run):
         pytest.skip(f"{SKIP_REASON} (the script ran: {result.status})")
     result.assert_match(spec.rtol, spec.atol, spec.argmax, spec.stdout)
@@ -218,7 +238,7 @@ def check_baseline(state: CaseState, spec: RunSpec, config: pytest.Config) -> No
     __tracebackhide__ = True
     result = state.run(spec)
     script = result if isinstance(result, runs.Run) else result.script
-    require_ok(script, f"the run {spec.name!r}")
+    require_ok(state, script, f"the run {spec.name!r}")
     folder, env = state.case.folder, {**os.environ, **state.case.env}
     arrays, _ = baselines.paths(folder, spec.name)
     if config.getoption("nuitka_force_regen") or not arrays.exists():
@@ -234,7 +254,7 @@ def check_baseline(state: CaseState, spec: RunSpec, config: pytest.Config) -> No
         spec.argmax,
     )
     if differences:
-        fail_with(
+        state.fail(
             f"script outputs differ from the committed baseline (rtol="
             f"{state.case.baseline_rtol:g}, atol={state.case.baseline_atol:g}; "
             "--nuitka-force-regen rewrites it)",
@@ -248,9 +268,9 @@ def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: s
     if "binary" in (saver, loader) and state.app().binary is None:
         pytest.skip(SKIP_REASON)
     saved, _ = state.saved(spec, saver)
-    require_ok(saved, f"to save {spec.artifact}")
+    require_ok(state, saved, f"to save {spec.artifact}")
     loaded = state.load(spec, saver, loader)
-    require_ok(loaded, f"to load the {spec.artifact} that the {saver} saved")
+    require_ok(state, loaded, f"to load the {spec.artifact} that the {saver} saved")
     differences = []
     for name in spec.outputs:
         if name not in saved.outputs or name not in loaded.outputs:
@@ -268,7 +288,7 @@ def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: s
         if difference:
             differences.append(difference)
     if differences:
-        fail_with(
+        state.fail(
             f"the model the {saver} saved predicts differently when the {loader} loads it",
             differences,
             loaded,

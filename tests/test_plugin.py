@@ -421,3 +421,21 @@ def test_env_none_unsets_a_variable_for_build_and_runs(pytester, plugin_run, mon
     result = plugin_run("--nuitka-compile")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["nuitka: 2 build(s) in *s, 0 cache hit(s), 0 failed build(s)"])
+
+
+def test_a_failed_build_is_not_tried_again_in_the_session(pytester, plugin_run):
+    write(
+        pytester,
+        app="print(1)\n",
+        test_app="""
+    import pytest
+
+    @pytest.mark.parametrize("n", [1, 2, 3])
+    def test_it(nuitka, n):
+        nuitka.compile("app.py", env={"STANDIN_FAIL": "1"})
+    """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(failed=3)
+    assert result.stdout.str().count("already failed in this session") == 2
+    result.stdout.fnmatch_lines(["nuitka: 0 build(s) in 0.0s, 0 cache hit(s), 1 failed build(s)"])

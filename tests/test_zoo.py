@@ -21,7 +21,7 @@ elif command == "save":
     emit("probs", weights)
 elif command == "load":
     if compiled and "{binary_cannot_load}" == "yes":
-        raise TypeError("'NoneType' object cannot be interpreted as an integer")
+        raise {load_error}
     emit("probs", np.load(path))
 """
 
@@ -30,9 +30,11 @@ def case(
     pytester: pytest.Pytester, manifest: str, app: str = SAVER_APP, folder: str = "demo", **fmt: str
 ) -> None:
     target = pytester.mkdir(folder)
-    (target / "app.py").write_text(
-        textwrap.dedent(app).replace("{binary_cannot_load}", fmt.get("binary_cannot_load", "no"))
+    error = fmt.get(
+        "load_error", "TypeError(\"'NoneType' object cannot be interpreted as an integer\")"
     )
+    text = textwrap.dedent(app).replace("{binary_cannot_load}", fmt.get("binary_cannot_load", "no"))
+    (target / "app.py").write_text(text.replace("{load_error}", error))
     (target / "nuitka-case.toml").write_text(textwrap.dedent(manifest))
 
 
@@ -91,6 +93,42 @@ def test_known_issue_is_a_strict_expected_failure(pytester, plugin_run):
     result.stdout.fnmatch_lines(
         ["XFAIL*roundtrip:npy:script->binary - known issue: the binary cannot load (demo)"]
     )
+
+
+DIAGNOSED = (
+    ROUNDTRIP
+    + """
+[[expect]]
+checks = ["roundtrip:npy:*->binary"]
+issue = "stub code objects (demo)"
+diagnosis = "compiled-bytecode"
+"""
+)
+
+
+def test_expected_diagnosis_makes_the_failure_expected(pytester, plugin_run):
+    error = "RuntimeError('Compiled function bytecode used')"
+    case(pytester, DIAGNOSED, binary_cannot_load="yes", load_error=error)
+    result = plugin_run("--nuitka-compile", "-rx")
+    result.assert_outcomes(passed=3, xfailed=2)
+    result.stdout.fnmatch_lines(
+        ["XFAIL*script->binary - known issue: stub code*[[]compiled-bytecode[]]"]
+    )
+
+
+def test_a_failure_with_another_cause_is_not_the_expected_one(pytester, plugin_run):
+    case(pytester, DIAGNOSED, binary_cannot_load="yes")
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(passed=3, failed=2)
+    result.stdout.fnmatch_lines(["*the binary failed to load the model.npy*TypeError*"])
+
+
+def test_standalone_mode_adds_portable_checks(pytester, plugin_run):
+    case(pytester, ROUNDTRIP)
+    result = plugin_run("--nuitka-compile", "--nuitka-mode=standalone", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["*::run:predict", "*::portable:predict", "*::roundtrip:npy:*"])
+    accelerated = plugin_run("--nuitka-compile", "--collect-only", "-q")
+    assert "portable:" not in accelerated.stdout.str()
 
 
 def test_fixed_known_issue_fails_as_strict_xpass(pytester, plugin_run):
@@ -224,6 +262,15 @@ def test_baseline_written_when_missing_then_held(pytester, plugin_run):
             "*nuitka-case.toml: mode: 'fast' is not one of accelerated, standalone, onefile",
         ),
         ("description = \n", "*nuitka-case.toml: (file): not valid TOML: *"),
+        (
+            'description = "x"\n[[runs]]\nname = "a"\n[[expect]]\nchecks = ["run:a"]\n'
+            'issue = "i"\ndiagnosis = "gremlins"\n',
+            "*expect[[]0[]].diagnosis: 'gremlins' is not in the known issues: tf-keras-rewrite,*",
+        ),
+        (
+            'description = "x"\nship = "torch"\n[[runs]]\nname = "a"\n',
+            "*nuitka-case.toml: ship: expected a list of strings, got 'torch'",
+        ),
     ],
 )
 def test_malformed_manifest_is_a_collection_error(pytester, plugin_run, manifest, message):

@@ -86,3 +86,15 @@ def test_torch_image_classifier():
     )
     labels = json.loads((case / "idx2cls.json").read_text())
     assert labels[str(int(expected.argmax()))] == "heron"
+
+
+def test_torch_jit_trace():
+    """The app copies rng.normal(0, 0.5, shape) into each parameter in order (hidden weight
+    (8, 6), hidden bias, out weight (3, 8), out bias), then draws the (4, 6) inputs."""
+    rng = np.random.default_rng(7)
+    w1, b1, w2, b2 = (
+        rng.normal(0, 0.5, s).astype(np.float32) for s in [(8, 6), (8,), (3, 8), (3,)]
+    )
+    x = rng.normal(0, 1, (4, 6)).astype(np.float32)
+    expected = np.tanh(x @ w1.T + b1) @ w2.T + b2
+    np.testing.assert_allclose(baseline("torch_jit_trace", "trace", "scores"), expected, atol=1e-5)
