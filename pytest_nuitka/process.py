@@ -25,6 +25,7 @@ class Finished:
     seconds: float
     timed_out: bool
     dropped_bytes: int = 0
+    max_rss_kb: int = 0  # peak resident memory of the child (and what it waited for)
 
 
 def descendants(pid: int) -> list[int]:
@@ -108,19 +109,34 @@ def run(
         reader.start()
     if stdin is not None and proc.stdin:
         threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
-    timed_out = False
+    usage: list[int] = []
+    waiter = threading.Thread(target=_reap, args=(proc, usage), daemon=True)
+    waiter.start()
+    waiter.join(timeout)
+    timed_out = waiter.is_alive()
     try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
         kill_tree(proc)
+    finally:
+        waiter.join()
         proc.wait()
     for reader in readers:
         reader.join(5)  # a grandchild outside our reach may still hold the pipe
     return Finished(
-        proc.returncode, bytes(out), bytes(err), time.monotonic() - start, timed_out, dropped[0]
+        proc.returncode,
+        bytes(out),
+        bytes(err),
+        time.monotonic() - start,
+        timed_out,
+        dropped[0],
+        usage[0] if usage else 0,
     )
+
+
+def _reap(proc: subprocess.Popen[bytes], usage: list[int]) -> None:
+    """Wait with wait4, which Popen does not, to learn the child's peak memory."""
+    _, status, rusage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    usage.append(rusage.ru_maxrss)
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:

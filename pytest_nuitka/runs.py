@@ -37,6 +37,7 @@ class Run:
     timed_out: bool
     timeout: float
     dropped_bytes: int
+    max_rss_kb: int = 0  # peak resident memory of the run
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # as the run got it
 
     @property
@@ -128,6 +129,7 @@ def run(
         timed_out=done.timed_out,
         timeout=invocation.timeout,
         dropped_bytes=done.dropped_bytes,
+        max_rss_kb=done.max_rss_kb,
         env=env,
     )
 

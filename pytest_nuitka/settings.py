@@ -10,6 +10,8 @@ from typing import Any, Literal
 import pytest
 
 CACHE_ENV_VAR = "PYTEST_NUITKA_CACHE_DIR"
+DEFAULT_CACHE_SIZE = "20G"
+UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 MODES = ("accelerated", "standalone", "onefile")
 # Nuitka's package configuration reads these while compiling and bakes the result in.
 FROZEN_ENV_VARS = ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND", "PYTORCH_JIT")
@@ -19,6 +21,7 @@ FROZEN_ENV_VARS = ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND", "PYTORCH_JIT")
 class Settings:
     compile: bool
     cache_dir: Path
+    cache_bytes: int
     rebuild: bool
     mode: str
     build_timeout: float
@@ -27,6 +30,18 @@ class Settings:
     frozen_env: tuple[str, ...]
     full_standalone: bool
     torch_jit: bool
+
+
+def parse_size(text: str) -> int:
+    """'20G', '512M', '1.5T' or a number of bytes."""
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = value[-1:] if value[-1:] in UNITS else ""
+    try:
+        return int(float(value.removesuffix(unit) if unit else value) * UNITS[unit])
+    except ValueError:
+        raise pytest.UsageError(
+            f"cache size {text!r}: give bytes or a number with K, M, G or T (e.g. 20G)"
+        ) from None
 
 
 def default_cache_dir() -> Path:
@@ -53,6 +68,12 @@ def add_options(parser: pytest.Parser) -> None:
     add(
         "cache-dir",
         f"where built binaries are kept (env {CACHE_ENV_VAR}; default ~/.cache/pytest-nuitka)",
+        "string",
+    )
+    add(
+        "cache-size",
+        f"prune least recently used builds beyond this size (default {DEFAULT_CACHE_SIZE}; "
+        "python -m pytest_nuitka.cachetool shows and prunes by hand)",
         "string",
     )
     add(
@@ -122,6 +143,7 @@ def read_settings(config: pytest.Config) -> Settings:
     return Settings(
         compile=bool(get("nuitka_compile")),
         cache_dir=Path(str(cache_dir)).expanduser().resolve(),
+        cache_bytes=parse_size(str(get("nuitka_cache_size") or DEFAULT_CACHE_SIZE)),
         rebuild=bool(get("nuitka_rebuild")),
         mode=str(get("nuitka_mode") or "accelerated"),
         build_timeout=float(get("nuitka_build_timeout") or 3600),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import signal
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_nuitka import cachetool
 from pytest_nuitka.cache import BuildCache
 from pytest_nuitka.compilers import Built, CompileFailed
 from pytest_nuitka.errors import BuildError
@@ -113,3 +115,59 @@ def test_old_source_revisions_are_pruned(tmp_path, source):
         cache.get_or_build("k", {}, build_into(source))
         time.sleep(0.01)
     assert len(list((tmp_path / "c" / "v1" / "entries" / "k").iterdir())) == 3
+
+
+def sized(source: Path, size: int):
+    def build(workdir: Path, product: Path, log: Path, verdict: str) -> Built:
+        (product / "app.bin").write_bytes(b"#" * size)
+        return Built("app.bin", (source,))
+
+    return build
+
+
+def test_pruning_removes_least_recently_used_first(tmp_path, source):
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    for key in ("a", "b", "c"):
+        cache.get_or_build(key, {}, sized(source, 1000))
+        time.sleep(0.02)
+    assert cache.lookup("a")[1] == "hit"  # a is now the most recently used
+    removed = cache.prune(2000)
+    assert [e.path.parent.name for e in removed] == ["b"]
+    assert [e.path.parent.name for e in cache.entries()] == ["c", "a"]
+    assert cache.prune(2000, grace=3600) == []  # recently used entries stay
+
+
+def test_a_build_prunes_the_cache_to_its_limit_keeping_the_new_entry(tmp_path, source):
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False, max_bytes=1500)
+    cache.get_or_build("old", {}, sized(source, 1000))
+    old = cache.entries()[0].path
+    os.utime(old, (time.time() - 7200, time.time() - 7200))  # unused for two hours
+    new, _ = cache.get_or_build("new", {}, sized(source, 1000))
+    assert [e.path for e in cache.entries()] == [new.path]
+
+
+def test_a_cache_others_can_write_to_is_refused(tmp_path, source):
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    cache.get_or_build("k", {}, build_into(source))
+    (tmp_path / "c" / "v1").chmod(0o777)
+    with pytest.raises(BuildError, match=r"v1 is writable by other users \(mode drwxrwxrwx"):
+        cache.lookup("k")
+    (tmp_path / "c" / "v1").chmod(0o755)
+    assert cache.lookup("k")[1] == "hit"
+
+
+def test_the_cache_tool_shows_and_prunes(tmp_path, source, capsys):
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    for key in ("a", "b"):
+        cache.get_or_build(
+            key, {"mode": "standalone", "script": f"/x/{key}.py"}, sized(source, 4096)
+        )
+        time.sleep(0.02)
+    assert cachetool.main(["--cache-dir", str(tmp_path / "c")]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0].endswith(": 2 build(s), 8.0 KiB")
+    assert "standalone" in shown[2] and shown[2].endswith("/x/a.py")
+    assert cachetool.main(["--cache-dir", str(tmp_path / "c"), "--prune", "5K"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0] == "removed 1 build(s), 4.0 KiB"
+    assert shown[-1].endswith("/x/b.py")

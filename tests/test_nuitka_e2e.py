@@ -6,8 +6,10 @@ import json
 import textwrap
 
 import numpy as np
+import pytest
 
 from conftest import APPS
+from pytest_nuitka.app import SKIP_REASON
 
 
 def test_numpy_app_with_a_local_module_matches(nuitka):
@@ -111,6 +113,8 @@ def test_binary_built_without_a_frozen_variable_is_not_served_to_the_legacy_cell
     monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")  # as tox sets it in the legacy cells
     legacy = nuitka.compile("apps/numpy_stats/app.py")
     without = nuitka.compile("apps/numpy_stats/app.py", env={"TF_USE_LEGACY_KERAS": None})
+    if not nuitka.enabled:
+        pytest.skip(SKIP_REASON)
     assert legacy.binary is not None and without.binary is not None
     assert legacy.binary != without.binary
     for app, recorded in ((legacy, "1"), (without, None)):

@@ -437,5 +437,16 @@ def test_a_failed_build_is_not_tried_again_in_the_session(pytester, plugin_run):
     )
     result = plugin_run("--nuitka-compile")
     result.assert_outcomes(failed=3)
-    assert result.stdout.str().count("already failed in this session") == 2
-    result.stdout.fnmatch_lines(["nuitka: 0 build(s) in 0.0s, 0 cache hit(s), 1 failed build(s)"])
+    result.stdout.fnmatch_lines(
+        [
+            "*already failed in this session and is not tried again*",
+            "nuitka: 0 build(s) in 0.0s, 0 cache hit(s), 1 failed build(s)",
+        ]
+    )
+
+
+def test_a_bad_cache_size_is_a_usage_error(pytester, plugin_run):
+    pytester.makepyfile(test_x="def test_x(): pass")
+    result = plugin_run("--nuitka-cache-size=lots")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*cache size 'lots': give bytes or a number with K, M, G or T*"])

@@ -38,3 +38,16 @@ def test_stdin_is_fed(tmp_path):
         timeout=30,
     )
     assert done.stdout.strip() == b"cba" and done.returncode == 0
+
+
+def test_peak_memory_of_the_child_is_measured(tmp_path):
+    def peak(megabytes: int) -> int:
+        code = f"block = bytearray({megabytes} << 20); block[::4096] = b'x' * len(block[::4096])"
+        done = process.run(
+            [sys.executable, "-c", code], cwd=tmp_path, env=os.environ, stdin=None, timeout=30
+        )
+        assert done.returncode == 0
+        return done.max_rss_kb
+
+    small, large = peak(1), peak(200)
+    assert large - small > 150_000  # kB: the 200 MB the large child touched

@@ -1,0 +1,318 @@
+"""Benchmark: what the plugin costs and what it saves, as ratios measured side by side.
+
+    python bench/bench.py [--reps 3] [--json bench/results.json]
+
+Each measurement alternates its two sides within one run, several repetitions each, and
+reports median and spread (min-max). Nuitka's cache and ccache are private to the run and
+empty at its start, so "cold" means cold; the user's caches are not touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pytest_nuitka.app import App  # noqa: E402
+from pytest_nuitka.builds import Builder  # noqa: E402
+from pytest_nuitka.compilers import BuildRequest, NuitkaCompiler  # noqa: E402
+from pytest_nuitka.diagnose import NO_BUILD  # noqa: E402
+from pytest_nuitka.settings import Settings  # noqa: E402
+
+NUMPY_APP = ROOT / "tests" / "apps" / "numpy_stats"
+KERAS_APP = ROOT / "tests" / "apps" / "keras_predict" / "app.py"
+
+
+def timed(action: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+class Bench:
+    def __init__(self, work: Path, reps: int) -> None:
+        self.work = work
+        self.reps = reps
+        self.rows: list[dict[str, Any]] = []
+        os.environ["NUITKA_CACHE_DIR"] = str(work / "nuitka-cache")
+        os.environ["CCACHE_DIR"] = str(work / "ccache")
+        self.count = 0
+
+    def folder(self, name: str) -> Path:
+        self.count += 1
+        path = self.work / f"{self.count:03d}-{name}"
+        path.mkdir(parents=True)
+        return path
+
+    def builder(self, cache: Path | None = None) -> Builder:
+        settings = Settings(
+            compile=True,
+            cache_dir=cache or self.folder("cache"),
+            cache_bytes=1 << 40,
+            rebuild=False,
+            mode="accelerated",
+            build_timeout=1800,
+            run_timeout=300,
+            nuitka_args=(),
+            frozen_env=("TF_USE_LEGACY_KERAS", "KERAS_BACKEND", "PYTORCH_JIT"),
+            full_standalone=False,
+            torch_jit=True,
+        )
+        return Builder(settings, NuitkaCompiler, "bench", lambda _: None, str)
+
+    def build(self, builder: Builder, script: Path) -> Path:
+        entry = builder.build(script, mode="accelerated", options=(), data=(), ship=(), env={})
+        return entry.executable
+
+    def row(self, name: str, a: str, b: str, va: list[float], vb: list[float], target: str,
+            met: bool | None, unit: str = "s", note: str = "") -> None:  # fmt: skip
+        ratios = [x / y for x, y in zip(va, vb, strict=True)]
+        self.rows.append(
+            {
+                "measure": name,
+                "a": a,
+                "b": b,
+                "unit": unit,
+                "a_values": spread(va),
+                "b_values": spread(vb),
+                "ratio": spread(ratios),
+                "target": target,
+                "met": met,
+                "note": note,
+            }
+        )
+
+    def app_copy(self, tag: str) -> Path:
+        folder = self.folder(f"app-{tag}")
+        for item in NUMPY_APP.iterdir():
+            if item.suffix == ".py":
+                shutil.copy2(item, folder / item.name)
+        return folder / "app.py"
+
+    def compile_overhead(self) -> Path:
+        """Cold compile (plugin cache empty) through the plugin vs the same Nuitka command."""
+        script = self.app_copy("cold")
+        warm = self.build(self.builder(), script)  # fills the private ccache once
+        plugin, hand = [], []
+        for _ in range(self.reps):
+            builder = self.builder()
+            plugin.append(timed(lambda b=builder: self.build(b, script)))
+            request = BuildRequest(
+                script, "accelerated", builder.options(()), (), (), dict(os.environ), 1800.0
+            )
+            workdir = self.folder("by-hand")
+            command = NuitkaCompiler().command(request, workdir)
+            hand.append(timed(lambda c=command, w=workdir: run_ok(c, w)))
+        overhead = statistics.median(plugin) / statistics.median(hand) - 1
+        self.row(
+            "cold compile: plugin vs `python -m nuitka` by hand (ccache warm)",
+            "plugin", "by hand", plugin, hand, "ratio <= 1.03", overhead <= 0.03,
+        )  # fmt: skip
+        return warm
+
+    def rerun_cost(self) -> None:
+        """A second session with nothing changed: lookup, fingerprint, checks, per app."""
+        scripts = [self.app_copy(f"rerun{i}") for i in range(3)]
+        cache = self.folder("cache-rerun")
+        for script in scripts:
+            self.build(self.builder(cache), script)
+        costs, builds = [], 0
+        for _ in range(self.reps):
+            builder = self.builder(cache)  # a new session: nothing memoised
+            costs.append(timed(lambda b=builder: [self.build(b, s) for s in scripts]) / 3)
+            builds += builder.stats.builds
+        per_app_ms = [c * 1000 for c in costs]
+        self.rows.append(
+            {
+                "measure": "rerun, nothing changed: plugin cost per app",
+                "unit": "ms",
+                "a_values": spread(per_app_ms),
+                "target": "< 50 ms per app, 0 compiles",
+                "met": max(per_app_ms) < 50 and builds == 0,
+                "note": f"{builds} compiles in {self.reps} sessions x 3 apps",
+            }
+        )
+
+    def edit_rebuild(self) -> None:
+        """A one-line edit: rebuild time vs a cold build with Nuitka's caches and ccache
+        empty."""
+        cold, edited = [], []
+        for rep in range(self.reps):
+            os.environ["NUITKA_CACHE_DIR"] = str(self.folder("nuitka-cache"))
+            os.environ["CCACHE_DIR"] = str(self.folder("ccache"))
+            script = self.app_copy(f"edit{rep}")
+            cache = self.folder("cache-edit")
+            cold.append(timed(lambda s=script, c=cache: self.build(self.builder(c), s)))
+            with script.open("a") as f:
+                f.write("# one edited line\n")
+            edited.append(timed(lambda s=script, c=cache: self.build(self.builder(c), s)))
+        share = statistics.median(edited) / statistics.median(cold)
+        self.row(
+            "one-line edit: rebuild vs cold (all caches empty)",
+            "rebuild", "cold", edited, cold, "report the share left", None,
+            note=f"{share:.0%} of the cold time is left",
+        )  # fmt: skip
+        os.environ["NUITKA_CACHE_DIR"] = str(self.work / "nuitka-cache")
+        os.environ["CCACHE_DIR"] = str(self.work / "ccache")
+
+    def concurrency(self) -> dict[str, int]:
+        """run_both (script and binary at once) vs one after the other, on a Keras app."""
+        binary = self.build(self.builder(), KERAS_APP)
+        app = App(
+            KERAS_APP, binary, mode="accelerated", build=NO_BUILD, env={}, timeout=300,
+            workdir=self.folder, resolve=Path,
+        )  # fmt: skip
+        both, serial = [], []
+        peaks = {"script": 0, "binary": 0}
+        for _ in range(self.reps):
+            started = time.perf_counter()
+            pair = app.run_both("--batch", "8")
+            both.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            runs = [app.run_script("--batch", "8"), app.run_binary("--batch", "8")]
+            serial.append(time.perf_counter() - started)
+            for run in [*runs, pair.script, pair.binary]:
+                peaks[run.side] = max(peaks[run.side], run.max_rss_kb)
+        ratio = statistics.median(both) / statistics.median(serial)
+        self.row(
+            "run_both concurrent vs serial (Keras app, TF import each side)",
+            "concurrent", "serial", both, serial, "ratio <= 0.6", ratio <= 0.6,
+        )  # fmt: skip
+        return peaks
+
+    def xdist(self) -> None:
+        """A suite of four apps, two tests each: -n 2 vs one process, caches empty."""
+        suite = self.folder("suite")
+        for i in range(4):
+            folder = suite / f"app{i}"
+            shutil.copytree(NUMPY_APP, folder)
+            with (folder / "app.py").open("a") as f:
+                f.write(f"# app {i}\n")
+        tests = "\n".join(
+            textwrap.dedent(f"""
+            @pytest.mark.parametrize("seed", [1, 2])
+            def test_app{i}(nuitka, seed):
+                nuitka.compile("app{i}/app.py").run_both("--seed", str(seed)).assert_match()
+            """)
+            for i in range(4)
+        )
+        (suite / "test_suite.py").write_text("import pytest\n" + tests)
+        single, parallel, builds = [], [], set()
+        for _ in range(self.reps):
+            for workers, into in ((None, single), ("2", parallel)):
+                command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "-p", "no:randomly", "--nuitka-compile",
+                           f"--nuitka-cache-dir={self.folder('cache-suite')}"]  # fmt: skip
+                if workers:
+                    command += ["-n", workers]
+                started = time.perf_counter()
+                out = run_ok(command, suite)
+                into.append(time.perf_counter() - started)
+                summary = next(line for line in out.splitlines() if "build(s) in" in line)
+                builds.add(int(summary.split()[1]))
+        ratio = statistics.median(parallel) / statistics.median(single)
+        self.row(
+            "xdist -n 2 vs one process: 4 apps x 2 tests, plugin cache empty",
+            "-n 2", "one process", parallel, single, "compiles = 4 apps; ratio < 1",
+            builds == {4} and ratio < 1, note=f"compiles per session: {sorted(builds)}",
+        )  # fmt: skip
+
+
+def run_ok(command: list[str], cwd: Path) -> str:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def values(found: dict[str, float] | None, unit: str) -> str:
+    if not found:
+        return ""
+    text = {k: (f"{x:.0f}" if unit == "ms" else f"{x:.2f}") for k, x in found.items()}
+    return f"{text['median']} {unit} ({text['min']}-{text['max']})"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| measure | A / B | A: median (min-max) | B: median (min-max) | A/B | target | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        ratio = row.get("ratio")
+        cells = [
+            row["measure"],
+            f"{row['a']} / {row['b']}" if "a" in row else "",
+            values(row["a_values"], row["unit"]),
+            values(row.get("b_values"), row["unit"]),
+            f"{ratio['median']:.3f} ({ratio['min']:.3f}-{ratio['max']:.3f})" if ratio else "",
+            row["target"] + (f"; {row['note']}" if row["note"] else ""),
+            {True: "yes", False: "NO", None: "-"}[row["met"]],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pytest-nuitka-bench-") as tmp:
+        bench = Bench(Path(tmp), args.reps)
+        started = time.perf_counter()
+        bench.compile_overhead()
+        bench.rerun_cost()
+        bench.edit_rebuild()
+        peaks = bench.concurrency()
+        bench.xdist()
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        bench.rows.append(
+            {
+                "measure": "peak memory: the plugin's process; each script / binary run",
+                "unit": "MiB",
+                "a_values": None,
+                "target": "report",
+                "met": None,
+                "note": f"plugin process {own / 1024:.0f} MiB; Keras script run "
+                f"{peaks['script'] / 1024:.0f} MiB, its binary {peaks['binary'] / 1024:.0f} MiB",
+            }
+        )
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        result = {
+            "machine": machine,
+            "reps": args.reps,
+            "seconds": round(time.perf_counter() - started, 1),
+            "rows": bench.rows,
+        }
+    args.json.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"machine: {machine}; {args.reps} repetitions; {result['seconds']:.0f} s in all")
+    print(table(bench.rows))
+    failed = [r["measure"] for r in bench.rows if r["met"] is False]
+    for name in failed:
+        print(f"target missed: {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

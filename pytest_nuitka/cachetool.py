@@ -1,0 +1,54 @@
+"""Show the build cache, least recently used first, and prune it to a size.
+
+python -m pytest_nuitka.cachetool [--cache-dir DIR] [--prune SIZE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .cache import BuildCache, Entry
+from .settings import CACHE_ENV_VAR, default_cache_dir, parse_size
+
+
+def human(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError
+
+
+def row(entry: Entry) -> str:
+    inputs = entry.meta.get("inputs", {})
+    used = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.last_used))
+    return (
+        f"{used}  {human(entry.size):>10}  {inputs.get('mode', '?'):<11}  "
+        f"{entry.meta.get('seconds', 0):>7.1f}s  {inputs.get('script', '?')}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pytest_nuitka.cachetool", description=__doc__)
+    parser.add_argument("--cache-dir", type=Path, help=f"default: ${CACHE_ENV_VAR} or ~/.cache")
+    parser.add_argument("--prune", metavar="SIZE", help="remove LRU builds beyond SIZE (e.g. 5G)")
+    args = parser.parse_args(argv)
+    root = args.cache_dir or Path(os.environ.get(CACHE_ENV_VAR) or default_cache_dir())
+    cache = BuildCache(root.expanduser().resolve(), "cachetool", rebuild=False)
+    if args.prune is not None:
+        removed = cache.prune(parse_size(args.prune))
+        print(f"removed {len(removed)} build(s), {human(sum(e.size for e in removed))}")
+    entries = cache.entries()
+    print(f"{cache.root}: {len(entries)} build(s), {human(sum(e.size for e in entries))}")
+    if entries:
+        print(f"{'last used':<16}  {'size':>10}  {'mode':<11}  {'build':>8}  script")
+        print("\n".join(row(e) for e in entries))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Every input of the cache key, changed one at a time, forces a rebuild; nothing else does."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from standin import StandInCompiler
+
+from pytest_nuitka import builds
+from pytest_nuitka.builds import Builder
+from pytest_nuitka.settings import Settings
+
+SETTINGS = Settings(
+    compile=True,
+    cache_dir=Path("/nonexistent"),
+    cache_bytes=1 << 30,
+    rebuild=False,
+    mode="accelerated",
+    build_timeout=60,
+    run_timeout=60,
+    nuitka_args=(),
+    frozen_env=("TF_USE_LEGACY_KERAS",),
+    full_standalone=False,
+    torch_jit=True,
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "app.py").write_text("import helper\nprint(helper.VALUE)\n")
+    (tmp_path / "helper.py").write_text("VALUE = 1\n")
+    (tmp_path / "labels.json").write_text("{}")
+    (tmp_path / "config.yml").write_text("- module-name: helper\n")
+    return tmp_path
+
+
+def build_count(project: Path, cache: Path, **change) -> int:
+    """Builds one app with the defaults overridden by ``change``; returns builds made."""
+    builder = Builder(
+        dataclasses.replace(SETTINGS, cache_dir=cache),
+        StandInCompiler,
+        "run",
+        lambda _: None,
+        str,
+    )
+    builder.build(
+        project / "app.py",
+        mode=change.get("mode", "accelerated"),
+        options=change.get(
+            "options", [f"--user-package-configuration-file={project / 'config.yml'}"]
+        ),
+        data=[project / "labels.json"],
+        ship=(),
+        env=change.get("env", {}),
+    )
+    return builder.stats.builds
+
+
+def edit(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "script",
+        "local module",
+        "data file",
+        "option",
+        "package configuration",
+        "frozen variable",
+        "interpreter",
+        "mode",
+        "torch JIT choice",
+    ],
+)
+def test_each_key_input_forces_a_rebuild(project, tmp_path, monkeypatch, change):
+    cache = tmp_path / "cache"
+    assert build_count(project, cache) == 1
+    assert build_count(project, cache) == 0  # nothing changed: a hit
+    kwargs: dict = {}
+    if change == "script":
+        edit(project / "app.py", "# edited\n")
+    elif change == "local module":
+        edit(project / "helper.py", "OTHER = 2\n")
+    elif change == "data file":
+        (project / "labels.json").write_text('{"0": "cat"}')
+    elif change == "option":
+        kwargs["options"] = [
+            f"--user-package-configuration-file={project / 'config.yml'}",
+            "--lto=no",
+        ]
+    elif change == "package configuration":
+        edit(project / "config.yml", "  implicit-imports: []\n")
+    elif change == "frozen variable":
+        kwargs["env"] = {"TF_USE_LEGACY_KERAS": "1"}
+    elif change == "interpreter":
+        real = builds.interpreter()
+        monkeypatch.setattr(builds, "interpreter", lambda: {**real, "prefix": "/other/venv"})
+    elif change == "mode":
+        kwargs["mode"] = "standalone"
+    elif change == "torch JIT choice":
+        kwargs["options"] = [
+            f"--user-package-configuration-file={project / 'config.yml'}",
+            "--module-parameter=torch-disable-jit=yes",
+        ]
+    assert build_count(project, cache, **kwargs) == 1
+    assert build_count(project, cache, **kwargs) == 0
+
+
+def test_unrelated_changes_do_not_rebuild(project, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    assert build_count(project, cache) == 1
+    (project / "notes.txt").write_text("not an input")
+    monkeypatch.setenv("SOME_UNRELATED_VARIABLE", "1")
+    assert build_count(project, cache, env={"UNRELATED": "x"}) == 0
