@@ -73,9 +73,10 @@ class Entry:
     def executable(self) -> Path:
         return self.path / "product" / str(self.meta["executable"])
 
-    @property
+    @functools.cached_property
     def size(self) -> int:
-        """Bytes on disk of the product (a dist can be gigabytes)."""
+        """Bytes on disk of the product (a dist can be gigabytes); read once, so it stays
+        known after the entry is removed."""
         if "product_size" in self.meta:
             return int(self.meta["product_size"])
         return tree_size(self.path / "product")
@@ -159,7 +160,8 @@ class BuildCache:
         """Remove least recently used entries until the cache holds at most ``max_bytes``;
         entries used within ``grace`` seconds stay (a running test may need them)."""
         entries = self.entries()
-        total = sum(e.size for e in entries)
+        sizes = {e.path: e.size for e in entries}  # before any goes: sizes are read from disk
+        total = sum(sizes.values())
         removed = []
         now = time.time()
         for entry in entries:
@@ -168,7 +170,7 @@ class BuildCache:
             if entry.path == keep or now - entry.last_used < grace:
                 continue
             self._discard(entry.path)
-            total -= entry.size
+            total -= sizes[entry.path]
             removed.append(entry)
         return removed
 

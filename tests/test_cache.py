@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import signal
 import subprocess
@@ -171,3 +172,17 @@ def test_the_cache_tool_shows_and_prunes(tmp_path, source, capsys):
     shown = capsys.readouterr().out.splitlines()
     assert shown[0] == "removed 1 build(s), 4.0 KiB"
     assert shown[-1].endswith("/x/b.py")
+
+
+def test_pruning_entries_recorded_without_their_size(tmp_path, source):
+    """Entries from before sizes were recorded are measured on disk, before removal."""
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    for key in ("a", "b", "c"):
+        entry, _ = cache.get_or_build(key, {}, sized(source, 1000))
+        meta = json.loads((entry.path / "meta.json").read_text())
+        del meta["product_size"]
+        (entry.path / "meta.json").write_text(json.dumps(meta))
+        time.sleep(0.02)
+    removed = cache.prune(2500)
+    assert [(e.path.parent.name, e.size) for e in removed] == [("a", 1000)]
+    assert len(cache.entries()) == 2
