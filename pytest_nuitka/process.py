@@ -25,7 +25,9 @@ class Finished:
     seconds: float
     timed_out: bool
     dropped_bytes: int = 0
-    max_rss_kb: int = 0  # peak resident memory of the child (and what it waited for)
+    # Peak resident memory of the child and what it waited for; before exec the child is a
+    # fork of this process, so it reads at least this process's size at the fork.
+    max_rss_kb: int = 0
 
 
 def descendants(pid: int) -> list[int]:
