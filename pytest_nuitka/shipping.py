@@ -42,7 +42,6 @@ IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([A-Z
 
 @dataclass(frozen=True)
 class Shipment:
-    distributions: tuple[str, ...]  # as their metadata names them
     folders: tuple[Path, ...]  # top-level folders copied as they are, *.dist-info included
     modules: tuple[str, ...]  # top-level single-file modules: compiled in instead
     stdlib: tuple[str, ...]  # standard-library modules the shipped code imports
@@ -117,7 +116,6 @@ def plan(names: list[str]) -> Shipment:
                 modules.add(top.split(".")[0])
     shipped = sorted(folders.values())
     return Shipment(
-        distributions=tuple(d.metadata["Name"] for d in dists),
         folders=tuple(shipped),
         modules=tuple(sorted(modules)),
         stdlib=tuple(sorted(stdlib_imports(tuple(shipped)))),
