@@ -6,7 +6,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,23 @@ import pytest
 from . import compare, diagnose, portable, runs
 from .compare import Comparator, Difference, Tolerance
 from .errors import NuitkaPluginError
+from .normalize import DEFAULT, Policy, parse_noise
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What every comparison of a session starts from: ini keys, then the manifest; each
+    check's own arguments add to it."""
+
+    policy: Policy = DEFAULT
+    comparators: Mapping[str, Comparator | str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    stderr: bool = False
+
+
+Noise = Mapping[str, str] | Sequence[tuple[str, str]] | Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -25,38 +40,85 @@ class RunPair:
     script: runs.Run
     binary: runs.Run
     build: diagnose.Build = diagnose.NO_BUILD
+    defaults: Defaults = field(default_factory=Defaults)
 
-    def _fail_on(self, differences: list[Difference]) -> None:
+    def policy(
+        self, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
+    ) -> Policy:
+        """The session's normalisation with this check's ``strict``, ``rules`` (opt-in rule
+        names; "-name" turns a default off) and ``noise`` (regex -> replacement) on top."""
+        base = self.defaults.policy
+        return Policy(
+            base.strict if strict is None else strict,
+            base.rules + tuple(rules),
+            base.noise + parse_noise(noise),
+        )
+
+    def _fail_on(self, differences: list[Difference], policy: Policy | None = None) -> None:
         __tracebackhide__ = True
         if differences:
             title = f"binary differs from script in {len(differences)} check(s): " + ", ".join(
                 d.title for d in differences
             )
-            diagnose.fail(title, differences, [self.script, self.binary], self.build)
+            policy = policy or self.defaults.policy
+            after = compare.warning_notes(self.script, self.binary, policy)
+            if any(d.title.startswith(("stdout", "stderr", "exception")) for d in differences):
+                after.append("normalised with " + policy.describe())
+            diagnose.fail(title, differences, [self.script, self.binary], self.build, after)
 
-    def check_exit(self) -> None:
-        """Same exit status; when the script failed, the same exception type and message."""
+    def check_exit(
+        self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
+    ) -> None:
+        """Same exit status and the same failure: every traceback (type, message, detail
+        lines, chained causes), or the last stderr line of an exit without one."""
         __tracebackhide__ = True
-        self._fail_on(compare.check_exit(self.script, self.binary))
+        policy = self.policy(strict, rules, noise)
+        self._fail_on(compare.check_exit(self.script, self.binary, policy), policy)
 
-    def check_stdout(self) -> None:
+    def check_stdout(
+        self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
+    ) -> None:
         __tracebackhide__ = True
-        self._fail_on(compare.check_stdout(self.script, self.binary))
+        policy = self.policy(strict, rules, noise)
+        self._fail_on(compare.check_stdout(self.script, self.binary, policy), policy)
+
+    def check_stderr(
+        self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
+    ) -> None:
+        """The whole stderr, normalised (opt-in: libraries log differently and often)."""
+        __tracebackhide__ = True
+        policy = self.policy(strict, rules, noise)
+        self._fail_on(compare.check_stderr(self.script, self.binary, policy), policy)
 
     def check_outputs(
         self,
         rtol: Tolerance = 0.0,
         atol: Tolerance = 0.0,
-        comparators: Mapping[str, Comparator] | None = None,
+        comparators: Mapping[str, Comparator | str] | None = None,
+        exclude: Iterable[str] = (),
     ) -> None:
         """Every emitted output by name; arrays bit-identical unless a tolerance is given
-        (a number, or a mapping from output name to number)."""
+        (a number, or a mapping from output name to number); files by format.
+        ``comparators`` maps an output name or file pattern to a function or a built-in's
+        name; ``exclude`` names outputs (or patterns) not compared."""
         __tracebackhide__ = True
-        self._fail_on(compare.check_outputs(self.script, self.binary, rtol, atol, comparators))
+        self._fail_on(self._outputs(rtol, atol, comparators, exclude))
+
+    def _outputs(
+        self,
+        rtol: Tolerance,
+        atol: Tolerance,
+        comparators: Mapping[str, Comparator | str] | None,
+        exclude: Iterable[str],
+    ) -> list[Difference]:
+        chosen = {**self.defaults.comparators, **(comparators or {})}
+        skipped = (*self.defaults.exclude, *exclude)
+        return compare.check_outputs(self.script, self.binary, rtol, atol, chosen, skipped)
 
     def check_argmax(self, names: Iterable[str], axis: int = -1) -> None:
         __tracebackhide__ = True
-        self._fail_on(compare.check_argmax(self.script, self.binary, names, axis))
+        policy = self.defaults.policy
+        self._fail_on(compare.check_argmax(self.script, self.binary, names, axis, policy))
 
     def differences(
         self,
@@ -64,13 +126,22 @@ class RunPair:
         atol: Tolerance = 0.0,
         argmax: Iterable[str] = (),
         stdout: bool = True,
-        comparators: Mapping[str, Comparator] | None = None,
+        comparators: Mapping[str, Comparator | str] | None = None,
+        *,
+        stderr: bool | None = None,
+        strict: bool | None = None,
+        rules: Iterable[str] = (),
+        noise: Noise = (),
+        exclude: Iterable[str] = (),
     ) -> list[Difference]:
-        found = compare.check_exit(self.script, self.binary)
+        policy = self.policy(strict, rules, noise)
+        found = compare.check_exit(self.script, self.binary, policy)
         if stdout:
-            found += compare.check_stdout(self.script, self.binary)
-        found += compare.check_outputs(self.script, self.binary, rtol, atol, comparators)
-        return found + compare.check_argmax(self.script, self.binary, argmax)
+            found += compare.check_stdout(self.script, self.binary, policy)
+        if self.defaults.stderr if stderr is None else stderr:
+            found += compare.check_stderr(self.script, self.binary, policy)
+        found += self._outputs(rtol, atol, comparators, exclude)
+        return found + compare.check_argmax(self.script, self.binary, argmax, -1, policy)
 
     def assert_match(
         self,
@@ -78,11 +149,31 @@ class RunPair:
         atol: Tolerance = 0.0,
         argmax: Iterable[str] = (),
         stdout: bool = True,
-        comparators: Mapping[str, Comparator] | None = None,
+        comparators: Mapping[str, Comparator | str] | None = None,
+        *,
+        stderr: bool | None = None,
+        strict: bool | None = None,
+        rules: Iterable[str] = (),
+        noise: Noise = (),
+        exclude: Iterable[str] = (),
     ) -> None:
-        """All checks at once; one failure message lists every difference."""
+        """All checks at once; one failure message lists every difference. ``stderr``:
+        compare normalised stderr too; ``strict``, ``rules``, ``noise``: the normalisation
+        (README, "Normalisation"); ``exclude``: outputs not compared."""
         __tracebackhide__ = True
-        self._fail_on(self.differences(rtol, atol, argmax, stdout, comparators))
+        found = self.differences(
+            rtol,
+            atol,
+            argmax,
+            stdout,
+            comparators,
+            stderr=stderr,
+            strict=strict,
+            rules=rules,
+            noise=noise,
+            exclude=exclude,
+        )
+        self._fail_on(found, self.policy(strict, rules, noise))
 
 
 class App:
@@ -99,6 +190,7 @@ class App:
         timeout: float,
         workdir: Callable[[str], Path],
         resolve: Callable[[str | Path], Path],
+        defaults: Defaults | None = None,
     ) -> None:
         self.script = script
         self.binary = binary
@@ -108,6 +200,7 @@ class App:
         self.timeout = timeout
         self.workdir = workdir
         self._resolve = resolve
+        self.defaults = defaults or Defaults()
         self._count = itertools.count(1)
 
     def invocation(
@@ -129,7 +222,12 @@ class App:
     def _run(self, side: str, invocation: runs.Invocation, number: int) -> runs.Run:
         command = [str(self.binary)] if side == "binary" else [runs.python(), str(self.script)]
         paths = [self.script] + ([self.binary] if self.binary else [])
-        return runs.run(side, command, paths, invocation, self.workdir(f"{number}-{side}"))
+        # An accelerated binary lies in the cache but finds modules beside its source, as
+        # it would where `python -m nuitka` leaves it.
+        beside = self.script.parent if side == "binary" and self.mode == "accelerated" else None
+        return runs.run(
+            side, command, paths, invocation, self.workdir(f"{number}-{side}"), source_dir=beside
+        )
 
     def _clean_room(self, number: int) -> tuple[Path, Path, list[str]]:
         """The run's folder, a fresh copy of the binary (with its dist) in it, and the command
@@ -228,4 +326,6 @@ class App:
         with ThreadPoolExecutor(2) as pool:
             script_future = pool.submit(self._run, "script", invocation, number)
             binary_future = pool.submit(binary_side)
-            return RunPair(script_future.result(), binary_future.result(), self.build)
+            return RunPair(
+                script_future.result(), binary_future.result(), self.build, self.defaults
+            )

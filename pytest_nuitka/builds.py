@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cache import BuildCache, Entry, sha256_file, sha256_tree
+from .cache import BuildCache, Entry, sha256_tree
 from .compilers import BuildRequest, Built, Compiler
-from .environment import installed_distributions, interpreter
+from .environment import (
+    build_env,
+    installed_distributions,
+    interpreter,
+    module_search_path,
+    pth_files,
+)
 from .errors import BuildError
 from .runs import with_overrides
 from .settings import Settings
 
-PACKAGE_CONFIG_OPTION = "--user-package-configuration-file="
 TORCH_JIT_OPTION = "--module-parameter=torch-disable-jit="
 WHY_BUILT = {
     "miss": "not in the cache",
-    "changed": "a compiled source changed",
+    "changed": "what it was built from changed",
     "forced": "--nuitka-rebuild",
     "corrupt": "the cached entry was corrupt and is replaced",
 }
@@ -50,14 +58,36 @@ class BuildStats:
 
 
 def check_syntax(script: Path) -> None:
+    """Fail fast on a syntax error, before a build starts. The script's own warnings
+    (SyntaxWarning on an invalid escape) are its business, not this test session's."""
     try:
-        compile(script.read_bytes(), str(script), "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(script.read_bytes(), str(script), "exec", dont_inherit=True)
     except SyntaxError as error:
         where = f"{error.filename}:{error.lineno}"
         line = (error.text or "").rstrip()
         raise BuildError(
             f"{where}: SyntaxError: {error.msg}\n    {line}\nfix the script; nothing was compiled"
         ) from None
+
+
+def option_files(options: Sequence[str]) -> dict[str, str]:
+    """Content hashes of the files and folders that options name by absolute path
+    (--user-plugin=FILE, --include-data-files=SRC=DEST, --user-package-configuration-file=,
+    glob patterns expanded): Nuitka reads them, so their content keys the build."""
+    found = {}
+    for option in options:
+        if not option.startswith("--") or "=" not in option:
+            continue
+        for part in re.split(r"[=,]", option.split("=", 1)[1]):
+            if not os.path.isabs(part):
+                continue
+            matches = sorted(glob.glob(part)) if re.search(r"[*?[]", part) else [part]
+            for match in matches:
+                if os.path.exists(match):
+                    found[match] = sha256_tree(Path(match))
+    return found
 
 
 def tools_on_path(env: dict[str, str]) -> dict[str, str]:
@@ -110,23 +140,24 @@ class Builder:
         return tuple(chosen)
 
     def inputs(self, request: BuildRequest, compiler: Compiler) -> dict[str, Any]:
-        """Everything the binary depends on but the local sources, which the cache checks
-        against the compiler's own list."""
-        options = list(request.options)
-        package_configs = [
-            o[len(PACKAGE_CONFIG_OPTION) :] for o in options if o.startswith(PACKAGE_CONFIG_OPTION)
-        ]
+        """Everything known before building that the binary depends on. What the build then
+        reads (sources, installed files, how imports resolved) is recorded with the entry and
+        checked on every lookup (see footprint.py). ``search`` is where imports resolve."""
+        search = module_search_path(request.env)
         return {
             "plugin": __version__,
             "compiler": compiler.identity(request.env),
             "mode": request.mode,
             "script": str(request.script),
-            "options": options,
+            "options": list(request.options),
+            "option_files": option_files(request.options),
             "data": {str(p): sha256_tree(p) for p in request.data},
             "ship": list(request.ship),
-            "package_config": {p: sha256_file(Path(p)) for p in package_configs},
             "python": interpreter(),
             "env": {name: request.env.get(name) for name in self.settings.frozen_env},
+            "build_env": build_env(request.env),
+            "search": [str(request.script.parent), *search],
+            "pth": pth_files(search),
             "distributions": installed_distributions(),
         }
 
@@ -156,8 +187,9 @@ class Builder:
         label = f"{self.shown(script)} ({describe(request)})"
         started = time.monotonic()
 
-        def build(workdir: Path, product: Path, log: Path, verdict: str) -> Built:
-            self.say(f"nuitka: compiling {label}: {WHY_BUILT[verdict]} ...")
+        def build(workdir: Path, product: Path, log: Path, verdict: str, why: str) -> Built:
+            because = WHY_BUILT[verdict] + (f": {why}" if why else "")
+            self.say(f"nuitka: compiling {label}: {because} ...")
             return compiler.build(request, workdir, product, log)
 
         if key in self._failed:

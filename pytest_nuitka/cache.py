@@ -2,19 +2,25 @@
 
 Layout under ``<root>/v1``::
 
-    entries/<key>/<sources-hash>/   meta.json, build.log, product/   (published, immutable)
-    locks/<key>.lock                                                 (flock per key)
-    tmp/<key>.<nonce>/              entry/, work/                    (a build in progress)
-    failed/<key>.<time>/            entry/build.log, work/           (kept for the user)
+    entries/<key>/<footprint-hash>/  meta.json, build.log, product/   (published, immutable)
+    locks/<key>.lock                                                  (flock per key)
+    tmp/<key>.<nonce>/               entry/, work/                    (a build in progress)
+    failed/<key>.<time>/             entry/build.log, work/           (the last failure per key)
 
 An entry appears only through one rename once its meta.json is written, so a killed build
 leaves nothing that a lookup accepts; the per-key lock makes N workers build a key once.
 A hit touches the entry, so that pruning to a size limit removes the least recently used.
+
+Binaries are run from here, so nobody else may be able to change what is here: every folder
+and file is checked to be ours and not writable by others before anything is read or written,
+every file of a product is held against the entry's integrity record, and no symbolic link
+inside the cache is followed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import functools
 import hashlib
@@ -29,8 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import footprint
 from .compilers import Built, CompileFailed
 from .errors import BuildError
+from .footprint import sha256_file
 
 FORMAT = "v1"
 KEEP_VARIANTS = 3  # source revisions kept per key, newest first
@@ -38,12 +46,8 @@ KEEP_VARIANTS = 3  # source revisions kept per key, newest first
 PRUNE_GRACE_SECONDS = 3600.0
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+FOLDER_MODE = 0o755  # whatever the umask: a group-writable cache is refused
+UNSAFE_BITS = stat.S_IWGRP | stat.S_IWOTH
 
 
 def sha256_tree(path: Path) -> str:
@@ -57,11 +61,95 @@ def sha256_tree(path: Path) -> str:
 
 
 def tree_size(path: Path) -> int:
-    return sum(p.lstat().st_size for p in path.rglob("*") if not p.is_symlink() and p.is_file())
+    """Bytes of the files under ``path`` (links not followed); 0 if it is gone."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                info = os.lstat(os.path.join(folder, name))
+                if stat.S_ISREG(info.st_mode):
+                    total += info.st_size
+    return total
 
 
 def sha256_json(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def product_record(product: Path) -> tuple[dict[str, list[Any]], str | None]:
+    """Every folder, file and link under ``product``: ``["dir", mode]``, ``[mode, size,
+    mtime_ns]`` for a file, ``["link", target]`` for a link (which must stay inside the
+    product); and why the first file or folder that is not ours alone is unsafe, if any. A
+    lookup holds the product against the record (a dist has tens of thousands of files, so
+    this walk is kept to one lstat each)."""
+    found: dict[str, list[Any]] = {}
+    unsafe = None
+    uid = os.getuid()
+    todo = [(str(product), "")]
+    while todo:
+        folder, prefix = todo.pop()
+        with os.scandir(folder) as listing:
+            for item in listing:
+                relative = prefix + item.name
+                info = item.stat(follow_symlinks=False)
+                mode = info.st_mode
+                if stat.S_ISLNK(mode):
+                    target = os.readlink(item.path)
+                    inside = os.path.normpath(os.path.join(folder, target))
+                    if os.path.isabs(target) or not Path(inside).is_relative_to(product):
+                        raise ValueError(f"{relative} links outside the product, to {target}")
+                    found[relative] = ["link", target]
+                    continue
+                if stat.S_ISDIR(mode):
+                    found[relative] = ["dir", mode]
+                    todo.append((item.path, relative + "/"))
+                elif stat.S_ISREG(mode):
+                    found[relative] = [mode, info.st_size, info.st_mtime_ns]
+                else:
+                    raise ValueError(f"{relative} is neither a file, a folder nor a link")
+                if unsafe is None and (info.st_uid != uid or mode & UNSAFE_BITS):
+                    unsafe = ours(Path(item.path), info)
+    return found, unsafe
+
+
+def ours(path: Path, info: os.stat_result) -> str | None:
+    """Why ``path`` cannot be trusted to hold binaries we run, or None."""
+    if info.st_uid != os.getuid():
+        return (
+            f"{path} is owned by another user (uid {info.st_uid}, you are uid {os.getuid()}): "
+            "a binary there could be replaced before it runs, so none is built or run there. "
+            "Use a --nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) of your own"
+        )
+    if info.st_mode & UNSAFE_BITS:
+        return (
+            f"{path} is writable by other users (mode {stat.filemode(info.st_mode)}): anyone "
+            "could replace a binary before it runs, so none is built or run there. "
+            f"Run chmod go-w {path} or use a private --nuitka-cache-dir"
+        )
+    return None
+
+
+def safe_parent(folder: Path) -> str | None:
+    """Why a folder above the cache lets someone else swap the cache, or None: another user
+    (root aside) owns it, or anyone may rename what is in it (writable by others without the
+    sticky bit that /tmp has)."""
+    try:
+        info = folder.stat()
+    except FileNotFoundError:
+        return None  # created below, by us
+    if info.st_uid not in (0, os.getuid()):
+        return (
+            f"{folder}, above the build cache, is owned by another user (uid {info.st_uid}): "
+            "they could replace the cache. Use a --nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) "
+            "of your own"
+        )
+    if info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
+        return (
+            f"{folder}, above the build cache, is writable by everyone (mode "
+            f"{stat.filemode(info.st_mode)}): anyone could replace the cache. Run chmod o-w "
+            f"{folder} or use a private --nuitka-cache-dir"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,6 +174,17 @@ class Entry:
         return self.path.stat().st_mtime
 
 
+@dataclass(frozen=True)
+class Leftover:
+    """A failed build kept for the user, or scratch of a build that is running or was
+    killed."""
+
+    path: Path
+    kind: str  # "failed" or "tmp"
+    size: int
+    last_used: float
+
+
 class BuildCache:
     def __init__(
         self, root: Path, run_id: str, rebuild: bool, max_bytes: int | None = None
@@ -99,23 +198,23 @@ class BuildCache:
     def key(self, inputs: dict[str, Any]) -> str:
         return sha256_json(inputs)[:32]
 
-    def lookup(self, key: str) -> tuple[Entry | None, str]:
-        """A valid entry whose local sources still match, and why not if none: 'hit', 'miss',
-        'changed' (sources edited), 'forced' (--nuitka-rebuild) or 'corrupt'. Corrupt
-        entries are removed by the next build of the key, under its lock."""
-        verdicts = []
+    def lookup(self, key: str) -> tuple[Entry | None, str, str]:
+        """A valid entry whose recorded inputs still hold, the verdict ('hit', or why none:
+        'miss', 'changed', 'forced' (--nuitka-rebuild) or 'corrupt') and what changed.
+        Corrupt entries are removed by the next build of the key, under its lock."""
+        self.secure()
+        verdicts: dict[str, str] = {}
         for candidate in self._variants(key):
-            verdict = self._check(candidate)
+            verdict, why, meta = self._check(candidate)
             if verdict == "ok":
-                self._refuse_shared(candidate)
                 with contextlib.suppress(OSError):  # a read-only cache still serves
-                    os.utime(candidate)
-                return Entry(candidate, self._meta(candidate)), "hit"
-            verdicts.append(verdict)
+                    os.utime(candidate, follow_symlinks=False)
+                return Entry(candidate, meta), "hit", ""
+            verdicts.setdefault(verdict, why)
         for reason in ("corrupt", "forced", "changed"):
             if reason in verdicts:
-                return None, reason
-        return None, "miss"
+                return None, reason, verdicts[reason]
+        return None, "miss", ""
 
     def get_or_build(
         self,
@@ -125,18 +224,18 @@ class BuildCache:
         on_wait: Callable[[], None] = lambda: None,
     ) -> tuple[Entry, str]:
         """The entry for ``key`` and the lookup's verdict ('hit' when nothing was built).
-        ``build(workdir, product, log, verdict)`` runs under the key's lock, after a second lookup,
-        so that a key is built once however many workers ask for it."""
-        entry, verdict = self.lookup(key)
+        ``build(workdir, product, log, verdict, why)`` runs under the key's lock, after a
+        second lookup, so that a key is built once however many workers ask for it."""
+        entry, verdict, why = self.lookup(key)
         if entry:
             return entry, verdict
         try:
             with self._lock(key, on_wait):
-                entry, second = self.lookup(key)
+                entry, second, _ = self.lookup(key)
                 if entry:
                     return entry, second
                 self._sweep(key)
-                built = self._build(key, inputs, functools.partial(build, verdict=verdict))
+                built = self._build(key, inputs, functools.partial(build, verdict=verdict, why=why))
         except OSError as error:  # a full disk, a read-only cache
             raise BuildError(
                 f"cannot write to the build cache {self.root}: {error}; nothing was published. "
@@ -146,33 +245,103 @@ class BuildCache:
             self.prune(self.max_bytes, grace=PRUNE_GRACE_SECONDS, keep=built.path)
         return built, verdict
 
+    def secure(self) -> None:
+        """Create the cache folders with safe modes whatever the umask, and refuse a cache
+        that is not ours alone: before anything is written or locked in it."""
+        for parent in reversed(self.root.parents):
+            problem = safe_parent(parent)
+            if problem:
+                raise BuildError(problem)
+        self.root.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+        problem = ours(self.root, self.root.stat())
+        if problem:
+            raise BuildError(problem)
+        for folder in (self.base, *(self.base / n for n in ("entries", "locks", "tmp", "failed"))):
+            self._folder(folder)
+
+    def _folder(self, folder: Path) -> Path:
+        """``folder`` inside the cache, created if need be: ours, not writable by others, and
+        not a symbolic link (which would lead writes elsewhere)."""
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=FOLDER_MODE)
+        info = folder.lstat()
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+            raise BuildError(
+                f"{folder} in the build cache is a symbolic link or not a folder: refused, "
+                "nothing inside the cache is followed elsewhere. Remove it"
+            )
+        problem = ours(folder, info)
+        if problem:
+            raise BuildError(problem)
+        return folder
+
     def entries(self) -> list[Entry]:
         """Every valid-looking entry, least recently used first."""
         found = []
         for variant in (self.base / "entries").glob("*/*"):
             try:
+                if variant.is_symlink():
+                    continue
                 found.append(Entry(variant, self._meta(variant)))
             except (OSError, ValueError):
                 continue
         return sorted(found, key=lambda e: e.last_used)
 
-    def prune(self, max_bytes: int, grace: float = 0.0, keep: Path | None = None) -> list[Entry]:
-        """Remove least recently used entries until the cache holds at most ``max_bytes``;
-        entries used within ``grace`` seconds stay (a running test may need them)."""
-        entries = self.entries()
-        sizes = {e.path: e.size for e in entries}  # before any goes: sizes are read from disk
-        total = sum(sizes.values())
-        removed = []
+    def leftovers(self) -> list[Leftover]:
+        """Kept failures and build scratch, least recently used first."""
+        found = []
+        for kind in ("failed", "tmp"):
+            for path in self._children(self.base / kind):
+                with contextlib.suppress(OSError):
+                    found.append(Leftover(path, kind, tree_size(path), path.lstat().st_mtime))
+        return sorted(found, key=lambda item: item.last_used)
+
+    def prune(
+        self, max_bytes: int, grace: float = 0.0, keep: Path | None = None
+    ) -> list[Entry | Leftover]:
+        """Remove scratch of builds that are not running, then the least recently used
+        entries and kept failures until the cache holds at most ``max_bytes``; whatever was
+        used within ``grace`` seconds stays (a running test may need it)."""
+        self.secure()
         now = time.time()
-        for entry in entries:
+        removed: list[Entry | Leftover] = []
+        for leftover in self.leftovers():
+            stale = leftover.kind == "tmp" and now - leftover.last_used >= grace
+            if stale and self._not_building(leftover.path):
+                self._discard(leftover.path)
+                removed.append(leftover)
+        items: list[Entry | Leftover] = [*self.entries(), *self.leftovers()]
+        items.sort(key=lambda item: item.last_used)
+        sizes = {item.path: item.size for item in items}  # before any goes
+        total = sum(sizes.values())
+        for item in items:
             if total <= max_bytes:
                 break
-            if entry.path == keep or now - entry.last_used < grace:
+            if item.path == keep or now - item.last_used < grace:
                 continue
-            self._discard(entry.path)
-            total -= sizes[entry.path]
-            removed.append(entry)
+            if isinstance(item, Leftover) and item.kind == "tmp":
+                continue  # a build in progress
+            self._discard(item.path)
+            total -= sizes[item.path]
+            removed.append(item)
         return removed
+
+    def _not_building(self, scratch: Path) -> bool:
+        """Whether nobody holds the lock of the key that ``scratch`` belongs to."""
+        key = scratch.name.split(".", 1)[0]
+        if key == "trash":
+            return True
+        try:
+            fd = self._open_lock(key)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
+        return True
 
     def _build(
         self, key: str, inputs: dict[str, Any], build: Callable[[Path, Path, Path], Built]
@@ -180,120 +349,202 @@ class BuildCache:
         scratch = self.base / "tmp" / f"{key}.{uuid.uuid4().hex[:8]}"
         staged, work = scratch / "entry", scratch / "work"
         started = time.monotonic()
+        since_ns = time.time_ns()
         try:
-            for folder in (staged / "product", work):
-                folder.mkdir(parents=True)
+            for folder in (scratch, staged, staged / "product", work):
+                folder.mkdir(mode=FOLDER_MODE)
             built = build(work, staged / "product", staged / "build.log")
-            executable = staged / "product" / built.executable
+            executable = self._inside(staged / "product", built.executable)
+            recorded = footprint.record(built.footprint, inputs.get("search", ()), since_ns)
+            make_private(staged)
             meta = {
                 "key": key,
                 "inputs": inputs,
                 "executable": built.executable,
                 "size": executable.stat().st_size,
                 "product_size": tree_size(staged / "product"),
+                "product": product_record(staged / "product")[0],
                 "sha256": sha256_file(executable),
-                "sources": {str(p): sha256_file(p) for p in built.sources},
+                "footprint": recorded,
                 "run_id": self.run_id,
                 "built_at": time.time(),
                 "seconds": round(time.monotonic() - started, 3),
             }
-            (staged / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+            meta_file = staged / "meta.json"
+            meta_file.write_text(json.dumps(meta, indent=1, sort_keys=True))
+            meta_file.chmod(0o644)
         except CompileFailed as failure:
             raise BuildError(self._keep_failure(key, scratch, str(failure))) from None
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
-        final = self.base / "entries" / key / sha256_json(meta["sources"])[:16]
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():  # a stale or corrupt variant of the same sources
+        variants = self._folder(self.base / "entries" / key)
+        final = variants / sha256_json(recorded)[:16]
+        if os.path.lexists(final):  # a stale or corrupt variant of the same inputs
             self._discard(final)
         os.rename(staged, final)
         shutil.rmtree(scratch, ignore_errors=True)
         for old in self._variants(key)[KEEP_VARIANTS:]:
             self._discard(old)
-        self._refuse_shared(final)
         return Entry(final, meta)
 
-    def _refuse_shared(self, entry: Path) -> None:
-        """A binary is run from here: nobody else may be able to swap it."""
-        for folder in (self.root, self.base, entry.parent.parent, entry.parent, entry):
-            info = folder.stat()
-            if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                raise BuildError(
-                    f"the build cache folder {folder} is writable by other users (mode "
-                    f"{stat.filemode(info.st_mode)}, owner uid {info.st_uid}): anyone could "
-                    "replace a binary before it runs, so none is run from it. "
-                    f"Run chmod go-w {folder} or use a private --nuitka-cache-dir"
-                )
+    @staticmethod
+    def _inside(product: Path, relative: str) -> Path:
+        """The executable, which must be a file inside the product (not a link out of it)."""
+        path = Path(os.path.normpath(product / relative))
+        if Path(relative).is_absolute() or not path.is_relative_to(product):
+            raise ValueError(f"the executable {relative!r} lies outside the entry")
+        if not path.is_file() or path.is_symlink():
+            raise ValueError(f"the executable {relative!r} is not a file in the entry")
+        return path
 
     def _keep_failure(self, key: str, scratch: Path, reason: str) -> str:
+        """Keep this failure's log and build folder for the user; older failures of the key
+        go (one per key is enough to debug, and they are big)."""
+        for older in self._children(self.base / "failed"):
+            if older.name.startswith(f"{key}."):
+                self._discard(older)
         kept = self.base / "failed" / f"{key}.{time.strftime('%Y%m%dT%H%M%S')}"
-        kept.parent.mkdir(parents=True, exist_ok=True)
         os.rename(scratch, kept)
         return (
             f"{reason}\n\nfull log: {kept / 'entry' / 'build.log'}\n"
             f"build directory kept: {kept / 'work'}"
         )
 
+    @staticmethod
+    def _children(folder: Path) -> list[Path]:
+        try:
+            return sorted(folder.iterdir())
+        except OSError:
+            return []
+
     def _variants(self, key: str) -> list[Path]:
         folder = self.base / "entries" / key
-        if not folder.is_dir():
-            return []
-        return sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+        with contextlib.suppress(OSError):
+            if not stat.S_ISDIR(folder.lstat().st_mode):  # a link: never followed
+                return []
+        found = []
+        for path in self._children(folder):
+            with contextlib.suppress(OSError):
+                found.append((path.lstat().st_mtime, path))
+        return [path for _, path in sorted(found, reverse=True)]
 
     @staticmethod
     def _meta(entry: Path) -> dict[str, Any]:
-        meta: dict[str, Any] = json.loads((entry / "meta.json").read_text())
+        fd = os.open(entry / "meta.json", os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, encoding="utf-8") as f:
+            meta: dict[str, Any] = json.load(f)
         return meta
 
-    def _check(self, entry: Path) -> str:
-        """'ok', 'changed', 'forced' or 'corrupt'."""
+    def _check(self, entry: Path) -> tuple[str, str, dict[str, Any]]:
+        """('ok' | 'changed' | 'forced' | 'corrupt', what is wrong, the entry's meta)."""
+        meta: dict[str, Any] = {}
         try:
+            info = entry.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                return "corrupt", f"{entry} is a symbolic link", meta
+            problem = ours(entry, info)
+            if problem:
+                return "corrupt", problem, meta
             meta = self._meta(entry)
-            executable = entry / "product" / meta["executable"]
-            if (
-                executable.stat().st_size != meta["size"]
-                or sha256_file(executable) != meta["sha256"]
-            ):
-                return "corrupt"
-            sources: dict[str, str] = meta["sources"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return "corrupt"
+            problem = self._verify_product(entry / "product", meta)
+            if problem:
+                return "corrupt", problem, meta
+            recorded: dict[str, Any] = meta["footprint"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            return "corrupt", f"unreadable entry ({error})", meta
         if self.rebuild and meta.get("run_id") != self.run_id:
-            return "forced"
-        for path, digest in sources.items():
-            try:
-                if sha256_file(Path(path)) != digest:
-                    return "changed"
-            except OSError:
-                return "changed"
-        return "ok"
+            return "forced", "", meta
+        why = footprint.stale(recorded)
+        return ("changed", why, meta) if why else ("ok", "", meta)
+
+    def _verify_product(self, product: Path, meta: dict[str, Any]) -> str | None:
+        """Why the product is not what was published, or None: every file, folder and link
+        as recorded, none writable by others, the executable inside and unchanged."""
+        info = product.lstat()
+        if not stat.S_ISDIR(info.st_mode):
+            return f"{product} is not a folder"
+        problem = ours(product, info)
+        if problem:
+            return problem
+        executable = self._inside(product, meta["executable"])
+        expected: dict[str, list[Any]] = meta["product"]
+        found, unsafe = product_record(product)
+        if unsafe:
+            return unsafe
+        if found != expected:
+            for relative in sorted(expected.keys() ^ found.keys()):
+                where = "added to" if relative in found else "missing from"
+                return f"{relative} was {where} the product since it was built"
+            for relative, signature in found.items():
+                if signature != expected[relative]:
+                    return f"{relative} in the product changed since it was built"
+        if sha256_file(executable) != meta["sha256"]:
+            return "the executable's content changed since it was built"
+        return None
 
     def _sweep(self, key: str) -> None:
         """Under the key's lock: drop builds of it that were killed, and corrupt entries."""
-        for leftover in (self.base / "tmp").glob(f"{key}.*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in self._children(self.base / "tmp"):
+            if leftover.name.startswith(f"{key}."):
+                self._discard(leftover)
         for variant in self._variants(key):
-            if self._check(variant) == "corrupt":
+            if self._check(variant)[0] == "corrupt":
                 self._discard(variant)
 
-    def _discard(self, entry: Path) -> None:
+    def _discard(self, path: Path) -> None:
+        """Out of sight at once (one rename), deleted after; a link is removed, not followed."""
+        if path.is_symlink():
+            path.unlink()
+            return
         trash = self.base / "tmp" / f"trash.{uuid.uuid4().hex[:8]}"
-        trash.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(entry, trash)  # out of sight at once, deleted after
+        try:
+            os.rename(path, trash)
+        except FileNotFoundError:
+            return
         shutil.rmtree(trash, ignore_errors=True)
+
+    def _open_lock(self, key: str) -> int:
+        """The key's lock file, never through a link planted in its place."""
+        path = self.base / "locks" / f"{key}.lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise BuildError(
+                    f"{path} is a symbolic link: refused, nothing inside the build cache is "
+                    "followed elsewhere. Remove it"
+                ) from None
+            raise
+        problem = ours(path, os.fstat(fd))
+        if problem:
+            os.close(fd)
+            raise BuildError(problem)
+        return fd
 
     @contextlib.contextmanager
     def _lock(self, key: str, on_wait: Callable[[], None]) -> Iterator[None]:
-        path = self.base / "locks" / f"{key}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a") as handle:
+        fd = self._open_lock(key)
+        try:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 on_wait()
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+
+def make_private(tree: Path) -> None:
+    """Drop group and other write permission from everything under ``tree``: what the
+    compiler wrote under the user's umask (002 on many desktops) must not be refused later."""
+    for folder, dirs, files in os.walk(tree):
+        for name in [*dirs, *files]:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            if not stat.S_ISLNK(info.st_mode) and info.st_mode & UNSAFE_BITS:
+                os.chmod(path, stat.S_IMODE(info.st_mode) & ~UNSAFE_BITS)
+    info = tree.lstat()
+    if info.st_mode & UNSAFE_BITS:
+        tree.chmod(stat.S_IMODE(info.st_mode) & ~UNSAFE_BITS)

@@ -1,4 +1,5 @@
-"""Show the build cache, least recently used first, and prune it to a size.
+"""Show the build cache, least recently used first, and prune it to a size (kept failures and
+the scratch of killed builds count, and go first when they are old).
 
 python -m pytest_nuitka.cachetool [--cache-dir DIR] [--prune SIZE]
 """
@@ -41,9 +42,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = BuildCache(root.expanduser().resolve(), "cachetool", rebuild=False)
     if args.prune is not None:
         removed = cache.prune(parse_size(args.prune))
-        print(f"removed {len(removed)} build(s), {human(sum(e.size for e in removed))}")
+        builds = [e for e in removed if isinstance(e, Entry)]
+        others = [e for e in removed if not isinstance(e, Entry)]
+        line = f"removed {len(builds)} build(s), {human(sum(e.size for e in builds))}"
+        if others:
+            line += f"; {len(others)} leftover(s), {human(sum(e.size for e in others))}"
+        print(line)
     entries = cache.entries()
     print(f"{cache.root}: {len(entries)} build(s), {human(sum(e.size for e in entries))}")
+    for kind, what in (("failed", "failed build(s) kept"), ("tmp", "unfinished build folder(s)")):
+        items = [item for item in cache.leftovers() if item.kind == kind]
+        if items:
+            print(f"  and {len(items)} {what}, {human(sum(i.size for i in items))} ({kind}/)")
     if entries:
         print(f"{'last used':<16}  {'size':>10}  {'mode':<11}  {'build':>8}  script")
         print("\n".join(row(e) for e in entries))

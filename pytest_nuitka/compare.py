@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from . import artifacts, failures
+from .normalize import DEFAULT, Policy
 from .runs import Run
 
 WORST = 5
@@ -45,33 +47,92 @@ def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     )
 
 
-def check_exit(script: Run, binary: Run) -> list[Difference]:
+def check_exit(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
+    """Same exit status, and the same failure: every traceback printed (chained causes,
+    detail lines, a child process's), or for a failure without one its last stderr line."""
     found = []
     if (script.returncode, script.timed_out) != (binary.returncode, binary.timed_out):
         found.append(Difference("exit", f"  script: {script.status}\n  binary: {binary.status}"))
-    if not script.ok and script.exception != binary.exception:
+    if script.timed_out or binary.timed_out:
+        return found  # a killed run's stderr stops anywhere
+    left, right = script.failure(policy), binary.failure(policy)
+    if left != right:
         found.append(
             Difference(
                 "exception",
-                f"  script: {script.exception or '(no traceback)'}\n"
-                f"  binary: {binary.exception or '(no traceback)'}",
+                f"  script: {left.headline}\n  binary: {right.headline}\n"
+                + _diff(left.lines(), right.lines(), "failure"),
             )
         )
     return found
 
 
-def check_stdout(script: Run, binary: Run) -> list[Difference]:
-    if script.stdout == binary.stdout:
+def same_failure(script: Run, binary: Run, policy: Policy = DEFAULT) -> bool:
+    """Both sides failed, and the same way."""
+    return not script.ok and not binary.ok and not check_exit(script, binary, policy)
+
+
+def _diff(left: list[str], right: list[str], what: str) -> str:
+    diff = difflib.unified_diff(left, right, f"script {what}", f"binary {what}", lineterm="", n=2)
+    return "\n".join("  " + line for line in diff)
+
+
+def check_stdout(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
+    return _stdout_diff(script, binary, policy) + _past_capture(script, binary)
+
+
+def _stdout_diff(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
+    left, right = script.normalized_stdout(policy), binary.normalized_stdout(policy)
+    if left == right:
         return []
-    diff = difflib.unified_diff(
-        script.stdout.splitlines(),
-        binary.stdout.splitlines(),
-        "script stdout",
-        "binary stdout",
-        lineterm="",
-        n=2,
-    )
-    return [Difference("stdout (normalised)", "\n".join("  " + line for line in diff))]
+    return [
+        Difference("stdout (normalised)", _diff(left.splitlines(), right.splitlines(), "stdout"))
+    ]
+
+
+def check_stderr(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
+    """Opt-in: the whole stderr, normalised, without TensorFlow's start-up chatter."""
+    left, right = script.normalized_stderr(policy), binary.normalized_stderr(policy)
+    if left == right:
+        return []
+    return [
+        Difference("stderr (normalised)", _diff(left.splitlines(), right.splitlines(), "stderr"))
+    ]
+
+
+def warning_notes(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[str]:
+    """A warning one side printed and the other did not (a binary that never says
+    "coroutine ... was never awaited" passes stdout and exit checks)."""
+    left, right = script.warnings(policy), binary.warnings(policy)
+    notes = []
+    for side, mine, theirs in (("script", left, right), ("binary", right, left)):
+        only = [w for w in dict.fromkeys(mine) if w not in theirs]
+        if only:
+            notes.append(
+                f"note: printed only by the {side} (stderr is not compared; "
+                "stderr=True compares it):\n" + "\n".join(f"  {w}" for w in only[:WORST])
+            )
+    return notes
+
+
+def _past_capture(script: Run, binary: Run) -> list[Difference]:
+    """Stdout past the capture limit is not kept, only counted and hashed: compared byte for
+    byte (not normalised), so that two runs differing only there do not pass."""
+    streams = {run.side: run.stdout_stream for run in (script, binary)}
+    past = {(s.dropped, s.dropped_sha256) for s in streams.values()}
+    if not any(s.dropped for s in streams.values()) or len(past) == 1:
+        return []
+    return [
+        Difference(
+            "stdout (past the capture limit)",
+            "  not kept, compared raw by size and sha256:\n"
+            + "\n".join(
+                f"  {side}: {s.dropped} bytes after the first {s.total - s.dropped}, "
+                f"sha256 {s.dropped_sha256[:16]}"
+                for side, s in streams.items()
+            ),
+        )
+    ]
 
 
 def compare_array(
@@ -142,18 +203,33 @@ def default_comparator(value: Any) -> Comparator:
     return compare_array if isinstance(value, np.ndarray) else compare_equal
 
 
+def comparator_for(
+    name: str, value: Any, comparators: Mapping[str, Comparator | str] | None
+) -> Comparator:
+    """The user's comparator for this output (its name, then the first matching file
+    pattern), else the one for its format (TorchScript, .keras, .h5, zip, SavedModel file),
+    else arrays by value and everything else by equality."""
+    chosen = artifacts.registered(name, comparators or {})
+    return chosen or artifacts.detect(name, value) or default_comparator(value)
+
+
 def check_outputs(
     script: Run,
     binary: Run,
     rtol: Tolerance = 0.0,
     atol: Tolerance = 0.0,
-    comparators: Mapping[str, Comparator] | None = None,
+    comparators: Mapping[str, Comparator | str] | None = None,
+    exclude: Iterable[str] = (),
 ) -> list[Difference]:
+    """``exclude``: output names or file patterns not compared at all."""
     found = []
-    missing = sorted(script.outputs.keys() ^ binary.outputs.keys())
+    skipped = tuple(exclude)
+    names_left = {n for n in script.outputs if not artifacts.excluded(n, skipped)}
+    names_right = {n for n in binary.outputs if not artifacts.excluded(n, skipped)}
+    missing = sorted(names_left ^ names_right)
     if missing:
         rows = [
-            [n, "yes" if n in script.outputs else "-", "yes" if n in binary.outputs else "-"]
+            [n, "yes" if n in names_left else "-", "yes" if n in names_right else "-"]
             for n in missing
         ]
         found.append(
@@ -162,9 +238,9 @@ def check_outputs(
                 "  emitted by one side only:\n" + table(["name", "script", "binary"], rows),
             )
         )
-    for name in sorted(script.outputs.keys() & binary.outputs.keys()):
+    for name in sorted(names_left & names_right):
         left = script.outputs[name]
-        compare = (comparators or {}).get(name) or default_comparator(left)
+        compare = comparator_for(name, left, comparators)
         difference = compare(
             name, left, binary.outputs[name], tolerance_for(rtol, name), tolerance_for(atol, name)
         )
@@ -174,18 +250,25 @@ def check_outputs(
 
 
 def check_argmax(
-    script: Run, binary: Run, names: Iterable[str], axis: int = -1
+    script: Run, binary: Run, names: Iterable[str], axis: int = -1, policy: Policy = DEFAULT
 ) -> list[Difference]:
+    """Where neither side emitted an output because both failed the same way, there is
+    nothing to compare and that is a match (the exit check holds the failure)."""
     found = []
     for name in names:
-        if name not in script.outputs or name not in binary.outputs:
-            found.append(
-                Difference(
-                    f"argmax({name})",
-                    "  not emitted by "
-                    + " and ".join(r.side for r in (script, binary) if name not in r.outputs),
+        absent = [r.side for r in (script, binary) if name not in r.outputs]
+        if len(absent) == 2 and not script.ok and not binary.ok:
+            if not same_failure(script, binary, policy):
+                found.append(
+                    Difference(
+                        f"argmax({name})",
+                        "  nothing to compare: neither side emitted it, and they failed "
+                        "differently (see [exception])",
+                    )
                 )
-            )
+            continue
+        if absent:
+            found.append(Difference(f"argmax({name})", "  not emitted by " + " and ".join(absent)))
             continue
         a, b = np.asarray(script.outputs[name]), np.asarray(binary.outputs[name])
         if a.shape != b.shape:
@@ -203,16 +286,24 @@ def check_argmax(
     return found
 
 
-def render(title: str, differences: list[Difference], *runs: Run, notes: Sequence[str] = ()) -> str:
-    """The failure message: a title, notes (known issues), one table per difference, then
-    each run's stderr tail."""
+def render(
+    title: str,
+    differences: list[Difference],
+    *runs: Run,
+    notes: Sequence[str] = (),
+    after: Sequence[str] = (),
+) -> str:
+    """The failure message: a title, notes (known issues), one table per difference, notes
+    on them (``after``), then each run's stderr tail without TensorFlow's start-up chatter."""
     lines = [title]
     for note in notes:
         lines += ["", note]
     for difference in differences:
         lines += ["", f"[{difference.title}]", difference.detail]
+    for note in after:
+        lines += ["", note]
     for run in runs:
-        tail = run.stderr.rstrip().splitlines()[-STDERR_TAIL:]
+        tail = failures.drop_noise(run.stderr).rstrip().splitlines()[-STDERR_TAIL:]
         lines += [
             "",
             f"[{run.side} stderr, last {len(tail)} lines; {run.status}; cwd {run.cwd}]",
@@ -220,6 +311,8 @@ def render(title: str, differences: list[Difference], *runs: Run, notes: Sequenc
         ]
         if run.dropped_bytes:
             lines.append(
-                f"  ({run.dropped_bytes} bytes of output past the capture limit were dropped)"
+                f"  (past the capture limit, not kept: {run.stdout_stream.dropped} of "
+                f"{run.stdout_stream.total} bytes of stdout, {run.stderr_stream.dropped} of "
+                f"{run.stderr_stream.total} bytes of stderr)"
             )
     return "\n".join(lines)

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import shlex
 import shutil
 import sys
 import sysconfig
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from typing import Protocol
 from . import process, shipping
 from .environment import c_compiler, require_nuitka
 from .errors import BuildError
+from .footprint import Footprint
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,18 @@ class BuildRequest:
 
 @dataclass(frozen=True)
 class Built:
-    """What a compiler leaves in its product directory."""
+    """What a compiler leaves in its product directory, and what it read to make it."""
 
     executable: str  # path relative to the product directory
-    sources: tuple[Path, ...]  # every local source file compiled in: they key the cache entry
+    sources: tuple[Path, ...]  # every local source file compiled in: checked by content
+    # Optional, for a cache that stays true when installed files or import resolution change:
+    installed: tuple[Path, ...] = ()  # other files carried: checked by size and mtime
+    modules: Mapping[str, str] = field(default_factory=dict)  # compiled module -> its file
+    absent: tuple[str, ...] = ()  # imports that found nothing
+
+    @property
+    def footprint(self) -> Footprint:
+        return Footprint(self.sources, self.installed, self.modules, self.absent)
 
 
 class CompileFailed(Exception):
@@ -55,15 +67,57 @@ class Compiler(Protocol):
         ``log``. Raise CompileFailed when the build fails."""
 
 
-def local_modules(script: Path) -> list[str]:
-    """Top-level modules and packages beside the script: what ``import x`` finds first."""
-    names = []
+def local_modules(script: Path) -> dict[str, list[Path]]:
+    """Top-level modules and packages beside the script (what ``import x`` finds first), each
+    with its source files."""
+    found: dict[str, list[Path]] = {}
     for entry in sorted(script.parent.iterdir()):
         if entry.suffix == ".py" and entry != script and entry.stem.isidentifier():
-            names.append(entry.stem)
-        elif entry.is_dir() and entry.name.isidentifier() and (entry / "__init__.py").is_file():
-            names.append(entry.name)
-    return names
+            found.setdefault(entry.stem, [entry])
+        elif entry.is_dir() and entry.name.isidentifier():
+            files = sorted(entry.rglob("*.py"))
+            if files:  # a package, or a namespace package
+                found[entry.name] = files  # a package shadows a module of the same name
+    return found
+
+
+def imported_names(source: Path) -> set[str]:
+    """Top-level names a file imports: import statements, absolute ``from`` imports and
+    ``importlib.import_module`` / ``__import__`` calls with a constant name."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.read_bytes(), str(source))
+    except (SyntaxError, ValueError, OSError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Call) and node.args:
+            function, first = node.func, node.args[0]
+            called = getattr(function, "attr", None) or getattr(function, "id", None)
+            constant = first.value if isinstance(first, ast.Constant) else None
+            dynamic = called in {"import_module", "__import__"} and isinstance(constant, str)
+            if dynamic and isinstance(constant, str) and not constant.startswith("."):
+                names.add(constant)
+    return {name.split(".")[0] for name in names}
+
+
+def followed_modules(script: Path) -> list[str]:
+    """The local modules and packages the app imports, directly or through each other: what
+    the binary compiles in (each passed to --follow-import-to). A sibling nobody imports is
+    not named, so a folder of many scripts builds each with only what it uses."""
+    local = local_modules(script)
+    followed: set[str] = set()
+    todo = [script]
+    while todo:
+        for name in imported_names(todo.pop()) & local.keys() - followed:
+            followed.add(name)
+            todo += local[name]
+    return sorted(followed)
 
 
 def tail(path: Path, lines: int = 40) -> str:
@@ -88,7 +142,7 @@ class NuitkaCompiler:
             f"--output-filename={request.name}.bin",
             f"--report={workdir / 'report.xml'}",
         ]
-        cmd += [f"--follow-import-to={name}" for name in local_modules(request.script)]
+        cmd += [f"--follow-import-to={name}" for name in followed_modules(request.script)]
         if request.mode != "accelerated":  # accelerated binaries read data beside the source
             for path in request.data:
                 target = (
@@ -101,6 +155,17 @@ class NuitkaCompiler:
         if request.ship and request.mode != "accelerated":
             cmd += shipping.plan(list(request.ship)).nuitka_options()
         return [*cmd, *request.options, str(request.script)]
+
+    @staticmethod
+    def shipped_files(request: BuildRequest) -> tuple[Path, ...]:
+        """Every file of the folders a partial standalone build copies as installed."""
+        if not request.ship or request.mode == "accelerated":
+            return ()
+        files = []
+        for folder in shipping.plan(list(request.ship)).folders:
+            for parent, _, names in os.walk(folder):
+                files += [Path(parent, name) for name in names]
+        return tuple(files)
 
     def build(self, request: BuildRequest, workdir: Path, product: Path, log: Path) -> Built:
         command = self.command(request, workdir)
@@ -122,9 +187,14 @@ class NuitkaCompiler:
             )
         if done.returncode != 0:
             raise CompileFailed(f"Nuitka exited with status {done.returncode}\n{tail(log)}")
+        executable = self._publish(request, workdir, product)
+        read = read_report(workdir / "report.xml", workdir, request.env.get("HOME"))
         return Built(
-            self._publish(request, workdir, product),
-            self._sources(workdir, request.env.get("HOME")),
+            executable,
+            read.sources,
+            read.installed + self.shipped_files(request),
+            read.modules,
+            read.absent,
         )
 
     @staticmethod
@@ -136,39 +206,59 @@ class NuitkaCompiler:
         shutil.move(workdir / binary, product / binary)
         return binary
 
-    @staticmethod
-    def _sources(workdir: Path, home: str | None) -> tuple[Path, ...]:
-        """Local sources from Nuitka's compilation report; installed packages are keyed by
-        their versions instead."""
-        places = {
-            "${cwd}": str(workdir),
-            "${sys.prefix}": sys.prefix,
-            "${sys.real_prefix}": sys.base_prefix,
-            "${sys.base_prefix}": sys.base_prefix,
-        }
-        installed = [Path(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")]
-        sources = []
-        for module in ET.parse(workdir / "report.xml").getroot().iter("module"):
-            path, name = module.get("source_path"), module.get("name", "")
-            if not path or not module.get("kind", "").startswith(("Compiled", "PythonMain")):
-                continue
-            if not all(part.isidentifier() for part in name.split(".")):
-                continue  # code Nuitka generates, such as __parents_main__-preLoad
-            for placeholder, value in places.items():
-                path = path.replace(placeholder, value)
-            if home and (path == "~" or path.startswith("~/")):
-                path = home + path[1:]
-            resolved = Path(workdir, path).resolve()
-            if any(resolved.is_relative_to(place) for place in installed) or resolved.is_dir():
-                continue  # keyed by its version; or a namespace package, which has no source
-            if not resolved.is_file():
-                raise BuildError(
-                    f"Nuitka's report names a compiled source that is not there: "
-                    f"{module.get('source_path')} (module {module.get('name')}); "
-                    "the build cannot be keyed on it"
-                )
-            sources.append(resolved)
-        return tuple(sorted(set(sources)))
+
+def read_report(report: Path, workdir: Path, home: str | None) -> Footprint:
+    """What Nuitka's compilation report says the build read: every compiled module with its
+    file (local sources apart from installed ones), the data files it included, and the
+    imports that found nothing."""
+    places = {
+        "${cwd}": str(workdir),
+        "${sys.prefix}": sys.prefix,
+        "${sys.real_prefix}": sys.base_prefix,
+        "${sys.base_prefix}": sys.base_prefix,
+    }
+    installed_roots = [
+        Path(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")
+    ]
+
+    def resolve(path: str) -> Path:
+        for placeholder, value in places.items():
+            path = path.replace(placeholder, value)
+        if home and (path == "~" or path.startswith("~/")):
+            path = home + path[1:]
+        return Path(workdir, path).resolve()
+
+    sources, installed, modules, absent = set(), set(), {}, set()
+    root = ET.parse(report).getroot()
+    for module in root.iter("module"):
+        for usage in module.iter("module_usage"):
+            if usage.get("finding") == "not-found" and usage.get("name"):
+                absent.add(str(usage.get("name")))
+        path, name = module.get("source_path"), module.get("name", "")
+        if not path or not all(part.isidentifier() for part in name.split(".")):
+            continue  # code Nuitka generates, such as __parents_main__-preLoad
+        resolved = resolve(path)
+        if not resolved.exists():
+            raise BuildError(
+                f"Nuitka's report names a compiled source that is not there: "
+                f"{module.get('source_path')} (module {name}); the build cannot be keyed on it"
+            )
+        if module.get("kind", "") != "PythonMainModule":
+            modules[name] = os.path.realpath(resolved)
+        if resolved.is_dir():
+            continue  # a namespace package: its resolution is checked, it has no file
+        if any(resolved.is_relative_to(place) for place in installed_roots):
+            installed.add(resolved)
+        else:
+            sources.add(resolved)
+    for tag in ("data_file", "included_extension", "included_dll"):
+        for element in root.iter(tag):
+            source = element.get("source") or element.get("source_path")
+            if source:
+                installed.add(resolve(source))
+    return Footprint(
+        tuple(sorted(sources)), tuple(sorted(installed)), modules, tuple(sorted(absent))
+    )
 
 
 def default_compiler() -> Compiler:

@@ -128,9 +128,16 @@ def diagnose(runs: Iterable[Run], build: Build = NO_BUILD) -> list[Diagnosis]:
     return list(found.values())
 
 
-def fail(title: str, differences: list[Difference], runs: Sequence[Run], build: Build) -> None:
-    """Fail the check with the differences, the known issues they match first."""
+def fail(
+    title: str,
+    differences: list[Difference],
+    runs: Sequence[Run],
+    build: Build,
+    after: Sequence[str] = (),
+) -> None:
+    """Fail the check with the differences, the known issues they match first; ``after``:
+    notes that follow the differences (one-sided warnings, the normalisation used)."""
     __tracebackhide__ = True
     diagnoses = diagnose(runs, build)
     found = [d.render() for d in diagnoses]
-    raise DiagnosedFailure(render(title, differences, *runs, notes=found), diagnoses)
+    raise DiagnosedFailure(render(title, differences, *runs, notes=found, after=after), diagnoses)

@@ -6,7 +6,10 @@ tensorflow, keras or torch.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +20,46 @@ from importlib import metadata
 from .errors import BuildError
 
 HEADER_DISTRIBUTIONS = ("nuitka", "tensorflow", "keras", "tf-keras", "torch")
+
+# Environment variables that change what a build produces, found in the public sources and
+# manuals of each program the build runs (Linux):
+# - Nuitka 4.3 (nuitka/build/SconsCompilerSettings.py, SconsUtils.py, plugins): the C
+#   compiler and its flags, the module search path, reproducibility and plugin inputs;
+# - GCC's manual, "Environment Variables Affecting GCC": search paths for headers,
+#   libraries and the compiler's own programs, SOURCE_DATE_EPOCH;
+# - GNU ld's manual: LD_RUN_PATH (the rpath when none is given) and LD_LIBRARY_PATH (searched
+#   for the libraries that linked libraries need).
+# Every NUITKA_* variable is keyed too, but for those that only move caches or change how
+# much is printed. CCACHE_* variables are not keyed: ccache returns what the compiler would.
+# PATH is covered by the C compiler it resolves to (its path and version are in the key).
+PYTHON_PATH_VARS = (  # where imports resolve (with HOME, for the user's site-packages)
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONNOUSERSITE",
+    "PYTHONUSERBASE",
+    "PYTHONSAFEPATH",
+    "PYTHONPLATLIBDIR",
+)
+BUILD_ENV_VARS = (
+    *("CC", "CXX", "CFLAGS", "CCFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS"),
+    *PYTHON_PATH_VARS,
+    *("SOURCE_DATE_EPOCH", "CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "LIBRARY_PATH"),
+    *("GCC_EXEC_PREFIX", "COMPILER_PATH", "LD_RUN_PATH", "LD_LIBRARY_PATH", "CONDA_PREFIX"),
+    *("MPLBACKEND", "MATPLOTLIBRC", "MATPLOTLIBDATA", "QT_API", "TCL_LIBRARY", "TK_LIBRARY"),
+    "GI_TYPELIB_PATH",
+)
+NUITKA_ENV_NOT_KEYED = frozenset(
+    {
+        "NUITKA_CACHE_DIR",
+        "NUITKA_CCACHE_BINARY",
+        "NUITKA_PROGRESS_BAR",
+        "NUITKA_QUIET",
+        "NUITKA_TRACE_COMMANDS",
+        "NUITKA_UPDATE_CHECK",
+        "NUITKA_DATA_COMPOSER_VERBOSE",
+    }
+)
+SEARCH_PATH_VARS = (*PYTHON_PATH_VARS, "HOME")
 HEADER_ENV_VARS = ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND")
 
 
@@ -36,6 +79,59 @@ def installed_distributions() -> tuple[str, ...]:
         for dist in metadata.distributions()
     }
     return tuple(sorted(found))
+
+
+def build_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables of a build's environment that change what it produces."""
+    found = {name: env[name] for name in BUILD_ENV_VARS if name in env}
+    for name, value in env.items():
+        nuitka = name.lstrip("_").startswith("NUITKA_")
+        if nuitka and name not in NUITKA_ENV_NOT_KEYED and not name.startswith("NUITKA_CACHE_DIR"):
+            found[name] = value
+    return dict(sorted(found.items()))
+
+
+def module_search_path(env: Mapping[str, str], site: bool = True) -> tuple[str, ...]:
+    """sys.path of a fresh interpreter under test in ``env``, without the script's folder:
+    where imports that are not beside the script resolve (PYTHONPATH and, with ``site``,
+    site-packages and what .pth files add)."""
+    variables = tuple((name, env.get(name)) for name in SEARCH_PATH_VARS)
+    return _module_search_path(variables, site)
+
+
+@functools.cache
+def _module_search_path(
+    variables: tuple[tuple[str, str | None], ...], site: bool
+) -> tuple[str, ...]:
+    env = {name: value for name, value in variables if value is not None}
+    env["PATH"] = os.environ.get("PATH", "")
+    flags = [] if site else ["-S"]
+    done = subprocess.run(
+        [sys.executable, *flags, "-c", "import json, sys; print(json.dumps(sys.path[1:]))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BuildError(
+            f"cannot read the module search path of {sys.executable}: {done.stderr.strip()}"
+        )
+    return tuple(os.path.realpath(p) for p in json.loads(done.stdout) if p)
+
+
+def pth_files(search: tuple[str, ...]) -> dict[str, str]:
+    """Content hashes of the .pth files in the search path's folders: besides adding
+    folders (which the search path shows), their import lines run code at start-up."""
+    found = {}
+    for folder in search:
+        with contextlib.suppress(OSError):
+            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                if entry.name.endswith(".pth") and entry.is_file():
+                    with open(entry.path, "rb") as f:
+                        found[entry.path] = hashlib.sha256(f.read()).hexdigest()
+    return found
 
 
 def interpreter() -> dict[str, str]:

@@ -7,13 +7,28 @@ from pathlib import Path
 
 import pytest
 
-from .app import App
+from .app import App, Defaults
 from .builds import Builder
 from .diagnose import Build
 from .errors import NuitkaPluginError
+from .normalize import Policy, parse_noise
 from .settings import MODES, Settings
 
 BUILDER = pytest.StashKey[Builder]()
+
+
+def comparison_defaults(settings: Settings) -> Defaults:
+    """What every comparison starts from, from the ini keys and --nuitka-strict."""
+    comparators = {}
+    for line in settings.comparators:
+        pattern, _, comparator = line.partition("=")
+        comparators[pattern.strip()] = comparator.strip()
+    return Defaults(
+        Policy(settings.strict, settings.rules, parse_noise(settings.noise)),
+        comparators,
+        settings.exclude,
+        settings.stderr,
+    )
 
 
 def nuitka_for(config: pytest.Config, search: Sequence[Path], base: Path) -> Nuitka:
@@ -109,4 +124,5 @@ class Nuitka:
             timeout=timeout or self.settings.run_timeout,
             workdir=lambda name: self._workdir(f"{prefix}-{name}"),
             resolve=self.path,
+            defaults=comparison_defaults(self.settings),
         )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from .conditions import first_problem
 from .diagnose import table as known_issues
+from .normalize import check_rule_names, parse_noise
 from .settings import MODES
 
 MANIFEST_NAME = "nuitka-case.toml"
@@ -30,6 +31,32 @@ Tolerance = float | dict[str, float]
 
 
 @dataclass(frozen=True)
+class Comparing:
+    """How runs are compared (README, "Normalisation", "Artifacts"); a case's apply to all
+    its runs, a run's add to them."""
+
+    strict: bool | None = None
+    rules: tuple[str, ...] = ()
+    noise: tuple[tuple[str, str], ...] = ()
+    stderr: bool | None = None
+    comparators: dict[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+
+    def then(self, other: Comparing) -> Comparing:
+        return Comparing(
+            self.strict if other.strict is None else other.strict,
+            self.rules + other.rules,
+            self.noise + other.noise,
+            self.stderr if other.stderr is None else other.stderr,
+            {**self.comparators, **other.comparators},
+            self.exclude + other.exclude,
+        )
+
+
+COMPARING_KEYS = {"strict", "rules", "noise", "stderr", "comparators", "exclude"}
+
+
+@dataclass(frozen=True)
 class RunSpec:
     name: str
     args: tuple[str, ...]
@@ -40,6 +67,7 @@ class RunSpec:
     rtol: Tolerance
     atol: Tolerance
     baseline: tuple[str, ...]  # outputs held against the committed baseline across cells
+    comparing: Comparing = field(default_factory=Comparing)
 
 
 @dataclass(frozen=True)
@@ -81,6 +109,7 @@ class Case:
     runs: tuple[RunSpec, ...]
     roundtrips: tuple[RoundTripSpec, ...]
     expectations: tuple[Expectation, ...]
+    comparing: Comparing = field(default_factory=Comparing)
 
     @property
     def folder(self) -> Path:
@@ -182,6 +211,28 @@ class _Reader:
         return [(f"{self.key(name)}[{i}].", v) for i, v in enumerate(value)]
 
 
+def _comparing(r: _Reader) -> Comparing:
+    def flag(name: str) -> bool | None:
+        return r.flag(name, False) if name in r.table else None
+
+    rules = r.texts("rules")
+    unknown = check_rule_names(rules)
+    if unknown:
+        raise r.fail("rules", f"unknown rule(s) {', '.join(unknown)}")
+
+    def strings(value: Any) -> dict[str, str] | None:
+        ok = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+        return {str(k): v for k, v in value.items()} if ok else None
+
+    noise = r.get("noise", strings, 'a table of "regex" = "replacement"', {})
+    try:
+        parsed = parse_noise(noise)
+    except ValueError as error:
+        raise r.fail("noise", str(error)) from None
+    comparators = r.get("comparators", strings, 'a table of "name or pattern" = "comparator"', {})
+    return Comparing(flag("strict"), rules, parsed, flag("stderr"), comparators, r.texts("exclude"))
+
+
 def _unique(path: Path, key: str, names: list[str]) -> None:
     seen = set()
     for name in names:
@@ -214,6 +265,7 @@ def load_case(path: Path) -> Case:
             "runs",
             "roundtrips",
             "expect",
+            *COMPARING_KEYS,
         },
     )
     app = path.parent / top.text("app", "app.py")
@@ -245,7 +297,18 @@ def load_case(path: Path) -> Case:
             path,
             table,
             prefix,
-            {"name", "args", "stdin", "files", "argmax", "stdout", "rtol", "atol", "baseline"},
+            {
+                "name",
+                "args",
+                "stdin",
+                "files",
+                "argmax",
+                "stdout",
+                "rtol",
+                "atol",
+                "baseline",
+                *COMPARING_KEYS,
+            },
         )
         runs.append(
             RunSpec(
@@ -258,6 +321,7 @@ def load_case(path: Path) -> Case:
                 rtol=r.tolerance("rtol"),
                 atol=r.tolerance("atol"),
                 baseline=r.texts("baseline"),
+                comparing=_comparing(r),
             )
         )
     roundtrips = []
@@ -332,4 +396,5 @@ def load_case(path: Path) -> Case:
         runs=tuple(runs),
         roundtrips=tuple(roundtrips),
         expectations=tuple(expectations),
+        comparing=_comparing(top),
     )

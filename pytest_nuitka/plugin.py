@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from . import hooks
+from . import hooks, process
 from .builds import Builder, BuildStats
 from .compilers import Compiler, NuitkaCompiler
 from .conditions import all_hold, first_problem, skip_reason, unmet
@@ -35,6 +35,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    process.guard_interrupts()  # Ctrl-C stops the runs in flight (worker threads included)
     settings = read_settings(config)
     workerinput = getattr(config, "workerinput", None)
     run_id = workerinput["testrunuid"] if workerinput else uuid.uuid4().hex

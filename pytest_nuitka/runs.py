@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import sys
@@ -12,15 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import process
+from . import failures, process
 from .emit import ENV_VAR
+from .environment import module_search_path
 from .errors import NuitkaPluginError
-from .normalize import normalize
+from .normalize import DEFAULT, Policy, normalize
 from .outputs import load_outputs
 
 # Set the same way for both sides so that neither run is noisier or more random than the other.
 RUN_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
-EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b.*)$")
 
 
 @dataclass(frozen=True)
@@ -36,13 +35,21 @@ class Run:
     seconds: float
     timed_out: bool
     timeout: float
-    dropped_bytes: int
     max_rss_kb: int = 0  # peak resident memory of the run
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # as the run got it
+    # Each whole stream, also past the capture limit: compared when any of it was dropped.
+    stdout_stream: process.Stream = field(default=process.Stream(), repr=False)
+    stderr_stream: process.Stream = field(default=process.Stream(), repr=False)
+    # literal paths of this run (its folders, the script, the binary) -> placeholders
+    placeholders: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def stderr(self) -> str:
         return self.raw_stderr.decode("utf-8", "backslashreplace")
+
+    @property
+    def dropped_bytes(self) -> int:
+        return self.stdout_stream.dropped + self.stderr_stream.dropped
 
     @property
     def ok(self) -> bool:
@@ -62,14 +69,41 @@ class Run:
 
     @property
     def exception(self) -> str | None:
-        """'Type: message' of the traceback the run ended with, if any."""
-        lines = self.stderr.rstrip().splitlines()
-        if not any(line.startswith("Traceback (most recent call last)") for line in lines):
-            return None
-        for line in reversed(lines):
-            if EXCEPTION_LINE.match(line):
-                return line
-        return None
+        """'Type: message' of the last exception the run printed, if any (for display: a
+        failure is compared whole, see ``failure``)."""
+        return failures.headline(self.stderr)
+
+    def normalized_stdout(self, policy: Policy = DEFAULT) -> str:
+        if policy == DEFAULT:
+            return self.stdout
+        text = self.raw_stdout.decode("utf-8", "backslashreplace")
+        return normalize(text, self.placeholders, policy=policy)
+
+    def normalized_stderr(self, policy: Policy = DEFAULT) -> str:
+        """Stderr without TensorFlow's start-up chatter, normalised."""
+        return normalize(failures.drop_noise(self.stderr), self.placeholders, policy=policy)
+
+    def failure(self, policy: Policy = DEFAULT) -> failures.Failure:
+        """Every traceback in stderr (chained causes, detail lines, a child's too) and, for
+        a failed run without one, its last stderr line, normalised."""
+
+        def clean(text: str) -> str:
+            return normalize(text, self.placeholders, policy=policy)
+
+        def in_app(file: str) -> bool:
+            return file == "<app>" or file.startswith("<appdir>/")
+
+        return failures.failure(
+            self.stderr,
+            not self.ok,
+            clean,
+            in_app,
+            line_numbers=not policy.has("app-line-numbers"),
+            source=not policy.has("traceback-source"),
+        )
+
+    def warnings(self, policy: Policy = DEFAULT) -> list[str]:
+        return failures.warnings(self.normalized_stderr(policy))
 
 
 @dataclass(frozen=True)
@@ -91,6 +125,7 @@ def run(
     invocation: Invocation,
     folder: Path,
     base_env: Mapping[str, str] | None = None,
+    source_dir: Path | None = None,
 ) -> Run:
     """``app_paths``: the script and the binary; either one printed reads as ``<app>``, its
     folder as ``<appdir>``. ``base_env``: what the invocation's variables go on top of (the
@@ -107,7 +142,12 @@ def run(
     argv = [*command, *(arg.replace("{out}", str(out)) for arg in invocation.args)]
     base = os.environ if base_env is None else base_env
     env = with_overrides(base, RUN_ENV, invocation.env, {ENV_VAR: str(out)})
-    done = process.run(argv, cwd=cwd, env=env, stdin=invocation.stdin, timeout=invocation.timeout)
+    child_env = env
+    if source_dir is not None:  # an accelerated binary, which removes the variable at start
+        child_env = {**env, "NUITKA_PYTHONPATH": beside_source(source_dir, env)}
+    done = process.run(
+        argv, cwd=cwd, env=child_env, stdin=invocation.stdin, timeout=invocation.timeout
+    )
     placeholders = {
         str(out): "<out>",
         str(cwd): "<cwd>",
@@ -128,9 +168,11 @@ def run(
         seconds=done.seconds,
         timed_out=done.timed_out,
         timeout=invocation.timeout,
-        dropped_bytes=done.dropped_bytes,
         max_rss_kb=done.max_rss_kb,
         env=env,
+        stdout_stream=done.stdout_stream,
+        stderr_stream=done.stderr_stream,
+        placeholders=placeholders,
     )
 
 
@@ -142,6 +184,15 @@ def _outputs(side: str, folder: Path) -> dict[str, Any]:
             f"the {side} wrote an output that cannot be read ({error}); "
             f"the files are kept in {folder}"
         ) from None
+
+
+def beside_source(source_dir: Path, env: Mapping[str, str]) -> str:
+    """The module search path an accelerated binary gets through Nuitka's NUITKA_PYTHONPATH:
+    the script's folder, then what the interpreter searches before its site-packages (which
+    the binary's own start-up adds). Without it the binary's first entry is the cache folder
+    it lies in, and a module beside the source that was not compiled in (imported by a
+    computed name) is found by the script and not by the binary."""
+    return os.pathsep.join([str(source_dir), *module_search_path(env, site=False)])
 
 
 def with_overrides(base: Mapping[str, str], *overrides: Mapping[str, str | None]) -> dict[str, str]:

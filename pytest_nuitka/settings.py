@@ -30,6 +30,13 @@ class Settings:
     frozen_env: tuple[str, ...]
     full_standalone: bool
     torch_jit: bool
+    # How script and binary are compared (README, "Normalisation", "Artifacts").
+    strict: bool = False
+    rules: tuple[str, ...] = ()
+    noise: tuple[str, ...] = ()  # "REGEX -> REPLACEMENT"
+    comparators: tuple[str, ...] = ()  # "PATTERN = builtin or module:function"
+    exclude: tuple[str, ...] = ()
+    stderr: bool = False
 
 
 def parse_size(text: str) -> int:
@@ -125,6 +132,30 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write this cell's outcomes as JSON, for python -m pytest_nuitka.report",
     )
+    add(
+        "strict",
+        "compare without the normalisation rules (only the run folders are masked)",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    parser.addini(
+        "nuitka_rules",
+        "normalisation rules to turn on (opt-in ones) or off (-name) for every comparison",
+        type="args",
+    )
+    parser.addini(
+        "nuitka_noise",
+        "your own normalisation, one 'REGEX -> REPLACEMENT' per line, applied to both sides",
+        type="linelist",
+    )
+    parser.addini(
+        "nuitka_comparators",
+        "comparators of outputs, one 'NAME-OR-PATTERN = builtin-or-module:function' per line",
+        type="linelist",
+    )
+    parser.addini("nuitka_exclude", "outputs (names or file patterns) never compared", type="args")
+    parser.addini("nuitka_stderr", "compare normalised stderr too", type="bool")
     parser.addini("nuitka_args", "extra arguments for every Nuitka build", type="args")
     parser.addini(
         "nuitka_frozen_env",
@@ -134,22 +165,49 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
+def check_comparison(settings: Settings) -> Settings:
+    """A bad rule name, noise line or comparator line is a usage error naming the ini key."""
+    from .normalize import check_rule_names, parse_noise
+
+    unknown = check_rule_names(settings.rules)
+    if unknown:
+        raise pytest.UsageError(f"nuitka_rules: unknown rule(s) {', '.join(unknown)}")
+    try:
+        parse_noise(settings.noise)
+    except ValueError as error:
+        raise pytest.UsageError(f"nuitka_noise: {error}") from None
+    for line in settings.comparators:
+        if "=" not in line:
+            raise pytest.UsageError(
+                f"nuitka_comparators: {line!r}: write NAME-OR-PATTERN = comparator"
+            )
+    return settings
+
+
 def read_settings(config: pytest.Config) -> Settings:
     def get(name: str) -> Any:
         value = config.getoption(name)
         return config.getini(name) if value is None else value
 
     cache_dir = get("nuitka_cache_dir") or os.environ.get(CACHE_ENV_VAR) or default_cache_dir()
-    return Settings(
-        compile=bool(get("nuitka_compile")),
-        cache_dir=Path(str(cache_dir)).expanduser().resolve(),
-        cache_bytes=parse_size(str(get("nuitka_cache_size") or DEFAULT_CACHE_SIZE)),
-        rebuild=bool(get("nuitka_rebuild")),
-        mode=str(get("nuitka_mode") or "accelerated"),
-        build_timeout=float(get("nuitka_build_timeout") or 3600),
-        run_timeout=float(get("nuitka_run_timeout") or 300),
-        nuitka_args=tuple(config.getini("nuitka_args")),
-        frozen_env=FROZEN_ENV_VARS + tuple(config.getini("nuitka_frozen_env")),
-        full_standalone=bool(get("nuitka_full_standalone")),
-        torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
+    return check_comparison(
+        Settings(
+            compile=bool(get("nuitka_compile")),
+            cache_dir=Path(str(cache_dir)).expanduser().resolve(),
+            cache_bytes=parse_size(str(get("nuitka_cache_size") or DEFAULT_CACHE_SIZE)),
+            rebuild=bool(get("nuitka_rebuild")),
+            mode=str(get("nuitka_mode") or "accelerated"),
+            build_timeout=float(get("nuitka_build_timeout") or 3600),
+            run_timeout=float(get("nuitka_run_timeout") or 300),
+            nuitka_args=tuple(config.getini("nuitka_args")),
+            frozen_env=FROZEN_ENV_VARS + tuple(config.getini("nuitka_frozen_env")),
+            full_standalone=bool(get("nuitka_full_standalone")),
+            torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
+            strict=bool(get("nuitka_strict")),
+            rules=tuple(config.getini("nuitka_rules")),
+            noise=tuple(config.getini("nuitka_noise")),
+            comparators=tuple(config.getini("nuitka_comparators")),
+            exclude=tuple(config.getini("nuitka_exclude")),
+            stderr=bool(config.getini("nuitka_stderr")),
+        )
     )

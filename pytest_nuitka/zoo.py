@@ -231,7 +231,19 @@ def check_run(state: CaseState, spec: RunSpec, portable: bool = False) -> None:
     result = state.run(spec, portable)
     if isinstance(result, runs.Run):
         pytest.skip(f"{SKIP_REASON} (the script ran: {result.status})")
-    result.assert_match(spec.rtol, spec.atol, spec.argmax, spec.stdout)
+    how = state.case.comparing.then(spec.comparing)
+    result.assert_match(
+        spec.rtol,
+        spec.atol,
+        spec.argmax,
+        spec.stdout,
+        how.comparators,
+        stderr=how.stderr,
+        strict=how.strict,
+        rules=how.rules,
+        noise=how.noise,
+        exclude=how.exclude,
+    )
 
 
 def check_baseline(state: CaseState, spec: RunSpec, config: pytest.Config) -> None:

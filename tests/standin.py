@@ -19,13 +19,18 @@ import pytest
 
 from pytest_nuitka.compilers import BuildRequest, Built, CompileFailed
 
+# The snapshot runs under the script's own path, as a Nuitka binary's code does, and the
+# wrapper's frame is left out of tracebacks, so that a failure reads as the script's would.
 WRAPPER = """#!/bin/sh
 exec {python} -c '
-import os, runpy, sys
+import os, sys
 sys.argv = sys.argv[1:]
 src = os.path.join(os.path.dirname(os.path.realpath(sys.argv[0])), "src")
 sys.path.insert(0, src)
-runpy.run_path(os.path.join(src, "{script}"), {{"__compiled__": True}}, "__main__")
+sys.excepthook = lambda k, v, tb: sys.__excepthook__(k, v.with_traceback(tb.tb_next), None)
+with open(os.path.join(src, "{script}"), "rb") as f:
+    code = compile(f.read(), "{original}", "exec")
+exec(code, {{"__name__": "__main__", "__file__": "{original}", "__compiled__": True}})
 ' "$0" "$@"
 """
 
@@ -46,7 +51,11 @@ class StandInCompiler:
         for source in sources:
             shutil.copy2(source, product / "src" / source.name)
         binary = product / f"{request.name}.bin"
-        binary.write_text(WRAPPER.format(python=sys.executable, script=request.script.name))
+        binary.write_text(
+            WRAPPER.format(
+                python=sys.executable, script=request.script.name, original=request.script
+            )
+        )
         binary.chmod(0o755)
         return Built(binary.name, tuple(sources))
 

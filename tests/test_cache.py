@@ -19,7 +19,7 @@ from pytest_nuitka.errors import BuildError
 
 
 def build_into(source: Path):
-    def build(workdir: Path, product: Path, log: Path, verdict: str) -> Built:
+    def build(workdir: Path, product: Path, log: Path, **_: str) -> Built:
         (product / "app.bin").write_bytes(b"#!/bin/sh\necho built\n")
         log.write_text("ok")
         return Built("app.bin", (source,))
@@ -40,24 +40,24 @@ def test_hit_after_build_and_changed_after_edit(tmp_path, source):
     assert verdict == "miss" and entry.executable.read_bytes().startswith(b"#!")
     assert cache.lookup("k")[1] == "hit"
     source.write_text("print(2)\n")
-    assert cache.lookup("k") == (None, "changed")
+    assert cache.lookup("k")[:2] == (None, "changed")
 
 
 def test_corrupt_entry_is_detected_by_checksum_and_replaced(tmp_path, source):
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     entry, _ = cache.get_or_build("k", {}, build_into(source))
     entry.executable.write_bytes(b"#!/bin/sh\necho evil\n")  # same size, other bytes
-    assert cache.lookup("k") == (None, "corrupt")
+    assert cache.lookup("k")[:2] == (None, "corrupt")
     rebuilt, verdict = cache.get_or_build("k", {}, build_into(source))
     assert verdict == "corrupt" and b"built" in rebuilt.executable.read_bytes()
     (rebuilt.path / "meta.json").write_text("{truncated")
-    assert cache.lookup("k") == (None, "corrupt")
+    assert cache.lookup("k")[:2] == (None, "corrupt")
 
 
 def test_rebuild_is_per_run(tmp_path, source):
     BuildCache(tmp_path / "c", "run1", rebuild=False).get_or_build("k", {}, build_into(source))
     forced = BuildCache(tmp_path / "c", "run2", rebuild=True)
-    assert forced.lookup("k") == (None, "forced")
+    assert forced.lookup("k")[:2] == (None, "forced")
     forced.get_or_build("k", {}, build_into(source))
     assert forced.lookup("k")[1] == "hit"
 
@@ -65,13 +65,13 @@ def test_rebuild_is_per_run(tmp_path, source):
 def test_failed_build_publishes_nothing_and_keeps_the_log(tmp_path, source):
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
 
-    def failing(workdir, product, log, verdict):
+    def failing(workdir, product, log, **_):
         log.write_text("error: boom")
         raise CompileFailed("boom")
 
     with pytest.raises(BuildError, match=r"boom\n\nfull log: .*build.log"):
         cache.get_or_build("k", {}, failing)
-    assert cache.lookup("k") == (None, "miss")
+    assert cache.lookup("k")[:2] == (None, "miss")
     assert (
         next((tmp_path / "c" / "v1" / "failed").iterdir()) / "entry" / "build.log"
     ).read_text() == "error: boom"
@@ -87,7 +87,7 @@ def test_killed_build_leaves_no_entry_and_no_lock(tmp_path, source):
         import time
         from pathlib import Path
         from pytest_nuitka.cache import BuildCache
-        def slow(workdir, product, log, verdict):
+        def slow(workdir, product, log, **_):
             (product / "app.bin").write_text("half")
             print("building", flush=True)
             time.sleep(600)
@@ -100,7 +100,7 @@ def test_killed_build_leaves_no_entry_and_no_lock(tmp_path, source):
     child.send_signal(signal.SIGKILL)
     child.wait()
     cache = BuildCache(root, "run2", rebuild=False)
-    assert cache.lookup("k") == (None, "miss")
+    assert cache.lookup("k")[:2] == (None, "miss")
     with (root / "v1" / "locks" / "k.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if still held
         fcntl.flock(handle, fcntl.LOCK_UN)
@@ -119,7 +119,7 @@ def test_old_source_revisions_are_pruned(tmp_path, source):
 
 
 def sized(source: Path, size: int):
-    def build(workdir: Path, product: Path, log: Path, verdict: str) -> Built:
+    def build(workdir: Path, product: Path, log: Path, **_: str) -> Built:
         (product / "app.bin").write_bytes(b"#" * size)
         return Built("app.bin", (source,))
 
@@ -186,3 +186,178 @@ def test_pruning_entries_recorded_without_their_size(tmp_path, source):
     removed = cache.prune(2500)
     assert [(e.path.parent.name, e.size) for e in removed] == [("a", 1000)]
     assert len(cache.entries()) == 2
+
+
+def dist_into(source: Path):
+    """A standalone-like product: a binary in a dist folder with a data file and a library."""
+
+    def build(workdir: Path, product: Path, log: Path, **_: str) -> Built:
+        dist = product / "app.dist"
+        (dist / "data").mkdir(parents=True)
+        (dist / "app.bin").write_bytes(b"#!/bin/sh\necho built\n")
+        (dist / "app.bin").chmod(0o775)
+        (dist / "data" / "labels.json").write_text('{"0": "heron"}')
+        (dist / "libfoo.so").write_bytes(b"\x7fELF" + b"\0" * 64)
+        return Built("app.dist/app.bin", (source,))
+
+    return build
+
+
+def test_entries_are_served_under_a_permissive_umask(tmp_path, source):
+    """umask 002 (Debian's default for users) makes group-writable files and folders; the
+    cache sets the modes it needs instead of refusing its own entries."""
+    old = os.umask(0o002)
+    try:
+        cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+        cache.get_or_build("k", {}, dist_into(source))
+        assert cache.lookup("k")[1] == "hit"
+        assert BuildCache(tmp_path / "c", "run2", rebuild=False).lookup("k")[1] == "hit"
+    finally:
+        os.umask(old)
+    for path in [tmp_path / "c", *(tmp_path / "c").rglob("*")]:
+        assert not path.lstat().st_mode & 0o022, path
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "data file edited",
+        "library replaced",
+        "file added",
+        "file removed",
+        "binary made writable by others",
+        "product made writable by others",
+        "executable outside the entry",
+        "executable escapes the product",
+        "entry replaced by a link",
+    ],
+)
+def test_a_tampered_product_is_never_served(tmp_path, source, tamper):
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    entry, _ = cache.get_or_build("k", {}, dist_into(source))
+    dist = entry.path / "product" / "app.dist"
+    meta = json.loads((entry.path / "meta.json").read_text())
+    if tamper == "data file edited":
+        (dist / "data" / "labels.json").write_text('{"0": "crow!"}')
+    elif tamper == "library replaced":
+        (dist / "libfoo.so").unlink()
+        (dist / "libfoo.so").write_bytes(b"\x7fELF" + b"\1" * 64)
+    elif tamper == "file added":
+        (dist / "sitecustomize.py").write_text("print('evil')")
+    elif tamper == "file removed":
+        (dist / "data" / "labels.json").unlink()
+    elif tamper == "binary made writable by others":
+        (dist / "app.bin").chmod(0o777)
+    elif tamper == "product made writable by others":
+        (entry.path / "product").chmod(0o777)
+    elif tamper == "executable outside the entry":
+        meta["executable"] = "/bin/echo"
+    elif tamper == "executable escapes the product":
+        meta["executable"] = "../../../../../../bin/echo"
+    elif tamper == "entry replaced by a link":
+        moved = tmp_path / "elsewhere"
+        os.rename(entry.path, moved)
+        os.symlink(moved, entry.path)
+    if tamper.startswith("executable"):
+        (entry.path / "meta.json").write_text(json.dumps(meta))
+    found, verdict, why = cache.lookup("k")
+    assert (found, verdict) == (None, "corrupt"), why
+    rebuilt, verdict = cache.get_or_build("k", {}, dist_into(source))
+    assert verdict == "corrupt"
+    assert rebuilt.executable.read_bytes() == b"#!/bin/sh\necho built\n"
+    assert not rebuilt.path.is_symlink()
+    assert cache.lookup("k")[1] == "hit"
+
+
+def test_a_product_linking_outside_itself_is_not_published(tmp_path, source):
+    def build(workdir: Path, product: Path, log: Path, **_: str) -> Built:
+        (product / "app.bin").write_bytes(b"#!/bin/sh\n")
+        (product / "libc.so").symlink_to("/lib/x86_64-linux-gnu/libc.so.6")
+        return Built("app.bin", (source,))
+
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    with pytest.raises(ValueError, match=r"libc\.so links outside the product"):
+        cache.get_or_build("k", {}, build)
+    assert cache.lookup("k")[:2] == (None, "miss")
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="giving a folder to another user needs root")
+def test_a_cache_owned_by_another_user_is_refused_before_anything_is_written(tmp_path, source):
+    root = tmp_path / "c"
+    root.mkdir(mode=0o755)
+    os.chown(root, 65534, 65534)
+    cache = BuildCache(root, "run1", rebuild=False)
+    built = []
+    with pytest.raises(BuildError, match=r"c is owned by another user \(uid 65534"):
+        cache.get_or_build("k", {}, lambda *a, **k: built.append(1))
+    assert built == [] and list(root.iterdir()) == []
+
+
+def test_a_planted_lock_link_is_refused_and_not_followed(tmp_path, source):
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    cache.secure()
+    target = tmp_path / "planted-target"
+    (tmp_path / "c" / "v1" / "locks" / "k.lock").symlink_to(target)
+    with pytest.raises(BuildError, match=r"k.lock is a symbolic link: refused"):
+        cache.get_or_build("k", {}, build_into(source))
+    assert not target.exists()
+
+
+def test_a_planted_key_folder_link_is_not_followed(tmp_path, source):
+    elsewhere = tmp_path / "elsewhere"
+    BuildCache(elsewhere, "run1", rebuild=False).get_or_build("k", {}, build_into(source))
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    cache.secure()
+    (tmp_path / "c" / "v1" / "entries" / "k").symlink_to(elsewhere / "v1" / "entries" / "k")
+    assert cache.lookup("k")[:2] == (None, "miss")
+    with pytest.raises(BuildError, match=r"entries/k in the build cache is a symbolic link"):
+        cache.get_or_build("k", {}, build_into(source))
+
+
+def test_failures_keep_only_the_last_build_folder_per_key(tmp_path, source):
+    def failing(workdir: Path, product: Path, log: Path, **_: str) -> Built:
+        (workdir / "big.o").write_bytes(b"\0" * 10_000)
+        log.write_text("error: boom")
+        raise CompileFailed("boom")
+
+    for session in range(3):
+        cache = BuildCache(tmp_path / "c", f"run{session}", rebuild=False)
+        with pytest.raises(BuildError):
+            cache.get_or_build("k", {}, failing)
+        with pytest.raises(BuildError):
+            cache.get_or_build("other", {}, failing)
+    failed = sorted(p.name.split(".")[0] for p in (tmp_path / "c" / "v1" / "failed").iterdir())
+    assert failed == ["k", "other"]
+
+
+def test_leftovers_count_against_the_size_and_are_pruned(tmp_path, source, capsys):
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    cache.get_or_build("k", {}, sized(source, 1000))
+    tmp = tmp_path / "c" / "v1" / "tmp"
+    killed, running = tmp / "dead.1234abcd", tmp / "busy.5678abcd"
+    for folder in (killed, running):
+        (folder / "work").mkdir(parents=True)
+        (folder / "work" / "x.o").write_bytes(b"\0" * 5000)
+        os.utime(folder, (time.time() - 7200, time.time() - 7200))
+    assert cachetool.main(["--cache-dir", str(tmp_path / "c")]) == 0
+    assert "and 2 unfinished build folder(s), 9.8 KiB (tmp/)" in capsys.readouterr().out
+    with cache._lock("busy", lambda: None):  # a build of that key is running
+        removed = cache.prune(1 << 30, grace=3600)
+    assert [item.path for item in removed] == [killed]
+    assert running.exists() and cache.lookup("k")[1] == "hit"
+    assert cachetool.main(["--cache-dir", str(tmp_path / "c"), "--prune", "500"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("removed 1 build(s), 1000 B; 1 leftover(s)")
+    assert not list(tmp.iterdir())
+
+
+def test_a_folder_above_the_cache_that_anyone_can_write_is_refused(tmp_path, source):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # no sticky bit: anyone may rename the cache away and plant another
+    cache = BuildCache(shared / "cache", "run1", rebuild=False)
+    with pytest.raises(BuildError, match=r"shared, above the build cache, is writable by every"):
+        cache.get_or_build("k", {}, build_into(source))
+    assert not (shared / "cache").exists()
+    shared.chmod(0o1777)  # as /tmp: only owners may rename
+    assert cache.get_or_build("k", {}, build_into(source))[1] == "miss"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def build_count(project: Path, cache: Path, **change) -> int:
     """Builds one app with the defaults overridden by ``change``; returns builds made."""
     builder = Builder(
         dataclasses.replace(SETTINGS, cache_dir=cache),
-        StandInCompiler,
+        change.get("compiler", StandInCompiler),
         "run",
         lambda _: None,
         str,
@@ -52,10 +53,15 @@ def build_count(project: Path, cache: Path, **change) -> int:
             "options", [f"--user-package-configuration-file={project / 'config.yml'}"]
         ),
         data=[project / "labels.json"],
-        ship=(),
+        ship=change.get("ship", ()),
         env=change.get("env", {}),
     )
     return builder.stats.builds
+
+
+class NewerStandIn(StandInCompiler):
+    def identity(self, env):
+        return "stand-in 2"
 
 
 def edit(path: Path, text: str) -> None:
@@ -72,8 +78,22 @@ def edit(path: Path, text: str) -> None:
         "package configuration",
         "frozen variable",
         "interpreter",
+        "installed distribution version",
+        "compiler version",
+        "shipped packages",
         "mode",
         "torch JIT choice",
+        "user plugin file",
+        "data file named by an option",
+        "data file matched by an option's pattern",
+        "CFLAGS",
+        "CCFLAGS",
+        "LDFLAGS",
+        "CPATH",
+        "SOURCE_DATE_EPOCH",
+        "NUITKA_* variable",
+        "PYTHONPATH",
+        ".pth file",
     ],
 )
 def test_each_key_input_forces_a_rebuild(project, tmp_path, monkeypatch, change):
@@ -99,6 +119,15 @@ def test_each_key_input_forces_a_rebuild(project, tmp_path, monkeypatch, change)
     elif change == "interpreter":
         real = builds.interpreter()
         monkeypatch.setattr(builds, "interpreter", lambda: {**real, "prefix": "/other/venv"})
+    elif change == "installed distribution version":
+        real = builds.installed_distributions()
+        monkeypatch.setattr(builds, "installed_distributions", lambda: (*real, "zzz==2.0"))
+    elif change == "compiler version":
+        kwargs["compiler"] = NewerStandIn
+    elif change == "shipped packages":
+        kwargs["mode"] = "standalone"
+        assert build_count(project, cache, **kwargs) == 1
+        kwargs["ship"] = ["numpy"]
     elif change == "mode":
         kwargs["mode"] = "standalone"
     elif change == "torch JIT choice":
@@ -106,6 +135,35 @@ def test_each_key_input_forces_a_rebuild(project, tmp_path, monkeypatch, change)
             f"--user-package-configuration-file={project / 'config.yml'}",
             "--module-parameter=torch-disable-jit=yes",
         ]
+    elif change in ("user plugin file", "data file named by an option"):
+        named = {
+            "user plugin file": ("plugin.py", "--user-plugin={}"),
+            "data file named by an option": ("extra.csv", "--include-data-files={}=extra.csv"),
+        }
+        name, option = named[change]
+        (tmp_path / name).write_text("first\n")
+        kwargs["options"] = [option.format(tmp_path / name)]
+        assert build_count(project, cache, **kwargs) == 1
+        assert build_count(project, cache, **kwargs) == 0
+        edit(tmp_path / name, "second\n")
+    elif change == "data file matched by an option's pattern":
+        (tmp_path / "shards").mkdir()
+        (tmp_path / "shards" / "a.bin").write_bytes(b"a")
+        kwargs["options"] = [f"--include-data-files={tmp_path}/shards/*.bin=shards/"]
+        assert build_count(project, cache, **kwargs) == 1
+        (tmp_path / "shards" / "b.bin").write_bytes(b"b")
+    elif change == "NUITKA_* variable":
+        kwargs["env"] = {"NUITKA_EXTRA_OPTIONS": "--lto=no"}
+    elif change == ".pth file":
+        site = tmp_path / "site"
+        site.mkdir()
+        (site / "extra.pth").write_text(str(tmp_path / "a") + "\n")
+        search = builds.module_search_path(os.environ)
+        monkeypatch.setattr(builds, "module_search_path", lambda env: (*search, str(site)))
+        assert build_count(project, cache) == 1
+        (site / "extra.pth").write_text("import os; os.environ['X'] = '1'\n")
+    elif change in ("CFLAGS", "CCFLAGS", "LDFLAGS", "CPATH", "SOURCE_DATE_EPOCH", "PYTHONPATH"):
+        kwargs["env"] = {change: str(tmp_path)}
     assert build_count(project, cache, **kwargs) == 1
     assert build_count(project, cache, **kwargs) == 0
 
@@ -114,5 +172,8 @@ def test_unrelated_changes_do_not_rebuild(project, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     assert build_count(project, cache) == 1
     (project / "notes.txt").write_text("not an input")
+    (tmp_path / "elsewhere.py").write_text("# a comment outside the app's folder\n")
     monkeypatch.setenv("SOME_UNRELATED_VARIABLE", "1")
+    monkeypatch.setenv("CCACHE_DIR", str(tmp_path / "ccache"))  # where, not what
+    monkeypatch.setenv("NUITKA_CACHE_DIR", str(tmp_path / "nuitka-cache"))
     assert build_count(project, cache, env={"UNRELATED": "x"}) == 0

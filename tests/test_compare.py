@@ -22,7 +22,6 @@ def make_run(side: str, outputs=None, stdout="", stderr=b"", returncode=0) -> Ru
         seconds=0.0,
         timed_out=False,
         timeout=1.0,
-        dropped_bytes=0,
     )
 
 

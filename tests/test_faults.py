@@ -13,12 +13,14 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import APPS, TESTS
-from pytest_nuitka import portable
+from pytest_nuitka import portable, process
 from pytest_nuitka.cache import BuildCache
 
 CHILD = """
@@ -32,12 +34,12 @@ root, source = Path(sys.argv[1]), Path(sys.argv[2])
 cache = BuildCache(root, "child", rebuild=False)
 
 def sized(size):
-    def build(workdir, product, log, verdict):
+    def build(workdir, product, log, **_):
         (product / "app.bin").write_bytes(b"#" * size)
         return Built("app.bin", (source,))
     return build
 
-def nuitka(workdir, product, log, verdict):
+def nuitka(workdir, product, log, **_):
     request = BuildRequest(source, "accelerated", (), (), (), dict(os.environ), 600.0)
     return NuitkaCompiler().build(request, workdir, product, log)
 
@@ -153,8 +155,17 @@ def test_a_nuitka_build_killed_at_random_moments_publishes_nothing(tmp_path, pyt
         pytest.skip("the binary side needs --nuitka-compile")
     root, source = tmp_path / "cache", APPS / "numpy_stats" / "app.py"
     (tmp_path / "child.py").write_text(CHILD + "\nattempt('k', nuitka)\n")
+    # How long a whole build takes here (ccache warm or not): the kills fall inside it.
+    started = time.monotonic()
+    whole = subprocess.run(
+        [sys.executable, tmp_path / "child.py", tmp_path / "measure", source],
+        capture_output=True,
+        timeout=600,
+    )
+    assert whole.stdout.decode().strip() == "k built", whole.stderr.decode()[-2000:]
+    duration = time.monotonic() - started
     seed = random.randrange(1 << 16)
-    moments = sorted(random.Random(seed).uniform(0.3, 2.5) for _ in range(3))
+    moments = sorted(random.Random(seed).uniform(0.1, 0.8) * duration for _ in range(3))
     for moment in moments:
         child = subprocess.Popen(
             [sys.executable, tmp_path / "child.py", root, source],
@@ -165,7 +176,7 @@ def test_a_nuitka_build_killed_at_random_moments_publishes_nothing(tmp_path, pyt
         os.killpg(child.pid, signal.SIGKILL)  # the build and Nuitka with it
         assert child.wait() == -signal.SIGKILL, f"seed {seed}: finished before {moment:.2f}s"
         cache = BuildCache(root, "check", rebuild=False)
-        assert cache.lookup("k") == (None, "miss"), f"seed {seed}, killed at {moment:.2f}s"
+        assert cache.lookup("k")[:2] == (None, "miss"), f"seed {seed}, killed at {moment:.2f}s"
         lock = root / "v1" / "locks" / "k.lock"
         if lock.exists():
             with lock.open("a") as handle:
@@ -175,11 +186,13 @@ def test_a_nuitka_build_killed_at_random_moments_publishes_nothing(tmp_path, pyt
     )
     assert done.stdout.decode().strip() == "k built", done.stderr.decode()[-2000:]
     assert [p.parent.name for p in (root / "v1" / "entries").glob("*/*")] == ["k"]
-    # Nuitka's C compilers run in their own session and outlive a killed build; their
-    # scratch folders are swept by the next build of the key. Do not leave them running.
-    for pid in processes_mentioning(str(root)):
+    # Each killed build's supervisor outlived it and killed Nuitka, scons and the C compilers
+    # (before the supervisor, they ran on as orphans).
+    left = processes_mentioning(str(root))
+    for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    assert left == []
 
 
 def processes_mentioning(text: str) -> list[int]:
@@ -189,3 +202,148 @@ def processes_mentioning(text: str) -> list[int]:
             if text.encode() in cmdline.read_bytes():
                 found.append(int(cmdline.parent.name))
     return found
+
+
+# Issue 11, point 4: a session that dies (SIGKILL: a CI timeout; SIGTERM to its group: a
+# cancelled job) or is interrupted (Ctrl-C: SIGINT to its group) leaves no build, no run and
+# no daemon behind. Each runs a real pytest session in a process group of its own.
+SESSION_KILLS = [
+    pytest.param(signal.SIGKILL, False, id="SIGKILL-to-pytest"),
+    pytest.param(signal.SIGKILL, True, id="SIGKILL-to-its-group"),
+    pytest.param(signal.SIGTERM, True, id="SIGTERM-to-its-group"),
+    pytest.param(signal.SIGINT, True, id="Ctrl-C"),
+]
+
+
+def carrying(marker: str, root: Path, exclude: int) -> dict[int, str]:
+    """Live processes (argv shown) with ``marker`` in their argv or environment, or working
+    under ``root``; but ``exclude``."""
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            argv = (proc / "cmdline").read_bytes()
+            mine = marker.encode() in argv + (proc / "environ").read_bytes()
+            here = Path(os.readlink(proc / "cwd")).is_relative_to(root)
+            if (mine or here) and int(proc.name) != exclude and process.running(int(proc.name)):
+                found[int(proc.name)] = argv.replace(b"\0", b" ").decode()[:200]
+    return found
+
+
+def survivors(marker: str, root: Path, exclude: int, within: float = 5) -> list[str]:
+    """What still carries ``marker`` after ``within`` seconds; killed, and named."""
+    deadline = time.monotonic() + within
+    while (found := carrying(marker, root, exclude)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in found:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return sorted(found.values())
+
+
+def start_session(folder: Path, test: str, *options: str) -> subprocess.Popen[bytes]:
+    (folder / "test_app.py").write_text(textwrap.dedent(test))
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--nuitka-cache-dir={folder.parent / 'cache'}",
+            *options,
+            "test_app.py",
+        ],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(TESTS)},
+        start_new_session=True,  # its own group, to be killed as CI or a terminal would
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds:.0f}s"
+        time.sleep(0.02)
+
+
+def kill_session(session: subprocess.Popen[bytes], number: int, group: bool) -> bool:
+    """Sends the signal; whether the session ended within 30 s (an interrupted session ends
+    now, not when its runs would have)."""
+    if group:
+        os.killpg(session.pid, number)
+    else:
+        os.kill(session.pid, number)
+    try:
+        session.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(session.pid, signal.SIGKILL)
+        session.wait()
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("number", "group"), SESSION_KILLS)
+def test_a_killed_session_leaves_no_run_or_daemon(tmp_path, number, group):
+    """Fast: the stand-in compiler; script and binary each start a daemon, then hang."""
+    marker = f"pytest-nuitka-session-{uuid.uuid4().hex}"
+    folder = tmp_path / "session"
+    folder.mkdir()
+    (folder / "app.py").write_text(
+        textwrap.dedent("""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(600)
+            os._exit(0)
+        time.sleep(600)
+        """)
+    )
+    test = f"""
+    def test_it(nuitka):
+        nuitka.compile("app.py", timeout=600).run_both({marker!r}).assert_match()
+    """
+    session = start_session(folder, test, "-p", "standin", "--nuitka-compile")
+
+    def apps_and_daemons() -> int:
+        found = carrying(marker, tmp_path / "none", session.pid).values()
+        return sum("supervise.py" not in argv for argv in found)
+
+    wait_for(lambda: apps_and_daemons() == 4, "two runs with their daemons", 60)
+    ended = kill_session(session, number, group)
+    assert survivors(marker, tmp_path / "cache", session.pid) == []
+    assert ended, "the session went on after the signal"
+
+
+@pytest.mark.parametrize(("number", "group"), SESSION_KILLS)
+def test_a_session_killed_during_a_real_build_leaves_no_nuitka_running(
+    tmp_path, pytestconfig, number, group
+):
+    """Real Nuitka, killed while scons runs: Nuitka, scons, ccache and gcc must all go."""
+    from pytest_nuitka.fixture import BUILDER
+
+    if not pytestconfig.stash[BUILDER].settings.compile:
+        pytest.skip("the binary side needs --nuitka-compile")
+    marker = f"pytest-nuitka-build-{uuid.uuid4().hex}"
+    folder = tmp_path / "session"
+    folder.mkdir()
+    # A unique source (a ccache miss), big enough that the C compiler takes a while.
+    body = "".join(f"def f{i}(x):\n    return x * {i} + len({marker!r})\n" for i in range(300))
+    (folder / "app.py").write_text(body + "print(f1(1))\n")
+    test = f"""
+    def test_it(nuitka):
+        nuitka.compile("app.py", env={{"PYTEST_NUITKA_MARKER": {marker!r}}}).run_both()
+    """
+    session = start_session(folder, test, "--nuitka-compile")
+    root = tmp_path / "cache"
+    wait_for(
+        lambda: any("scons" in argv for argv in carrying(marker, root, session.pid).values()),
+        "scons",
+        120,
+    )
+    ended = kill_session(session, number, group)
+    assert survivors(marker, root, session.pid) == []
+    assert ended, "the session went on after the signal"

@@ -120,3 +120,50 @@ def test_binary_built_without_a_frozen_variable_is_not_served_to_the_legacy_cell
     for app, recorded in ((legacy, "1"), (without, None)):
         meta = json.loads((app.binary.parents[1] / "meta.json").read_text())
         assert meta["inputs"]["env"]["TF_USE_LEGACY_KERAS"] == recorded
+
+
+def test_a_module_imported_by_a_computed_name_is_found_beside_the_source(nuitka):
+    """The accelerated binary lies in the cache; it must still see the modules beside its
+    source, as it would where `python -m nuitka` leaves it."""
+    app = nuitka.compile("apps/dynamic_import/app.py")
+    run = app.run_both("plugin_upper", "hello")
+    run.assert_match()
+    assert run.binary.stdout.strip() == "HELLO"
+    assert "NUITKA_PYTHONPATH" not in run.binary.env  # the app's environment is the script's
+
+
+def test_only_what_the_app_imports_is_followed(nuitka, tmp_path):
+    """A folder of many programs: each build names only the local modules its app imports,
+    and Nuitka's log has no warning about modules it was told to follow and did not use."""
+    for n in range(6):
+        (tmp_path / f"program_{n}.py").write_text(f"print({n})\n")
+    (tmp_path / "shared.py").write_text("import program_3\nVALUE = program_3.__name__\n")
+    (tmp_path / "app.py").write_text("import shared\nprint(shared.VALUE)\n")
+    app = nuitka.compile(tmp_path / "app.py")
+    app.run_both().assert_match()
+    if app.binary is None:
+        return
+    log = (app.binary.parent.parent / "build.log").read_text()
+    command = log.splitlines()[0]
+    assert sorted(w for w in command.split() if w.startswith("--follow-import-to=")) == [
+        "--follow-import-to=program_3",
+        "--follow-import-to=shared",
+    ]
+    assert "unused" not in log
+
+
+def test_torchscript_archives_compare_by_content_not_bytes(nuitka):
+    """Measured false alarm: the script's and the binary's torch.jit.save archives differ in
+    the serialization id and the debug tables' line numbers only; a changed weight is named."""
+    app = nuitka.compile(APPS / "torchscript" / "app.py")
+    same = app.run_both("{out}")
+    raw_left, raw_right = same.script.outputs["model.pt"], same.binary.outputs["model.pt"]
+    assert raw_left != raw_right  # the bytes do differ
+    same.assert_match()
+    differs = app.run_both("{out}", "--differ")
+    found = differs.differences()
+    titles = [d.title for d in found]
+    assert "model.pt" in titles and "stdout (normalised)" in titles
+    detail = next(d.detail for d in found if d.title == "model.pt")
+    assert "torch archive; left out: zip-metadata" in detail
+    assert "member model/data/" in detail or "member model/constants.pkl" in detail

@@ -98,7 +98,9 @@ def test_editing_a_local_module_rebuilds(pytester, plugin_run):
     (pytester.path / "expected").write_text("2")
     result = plugin_run("--nuitka-compile")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*compiling app.py (accelerated): a compiled source changed*"])
+    result.stdout.fnmatch_lines(
+        ["*compiling app.py (accelerated): what it was built from changed: */helper.py changed*"]
+    )
 
 
 def test_rebuild_flag_rebuilds_once_per_run(pytester, plugin_run):

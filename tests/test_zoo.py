@@ -240,7 +240,8 @@ def test_baseline_written_when_missing_then_held(pytester, plugin_run):
         (
             'description = "x"\n[[runs]]\nname = "a"\nargz = []\n',
             "*nuitka-case.toml: runs[[]0[]].argz: unknown key; allowed: argmax, args, atol, "
-            "baseline, files, name, rtol, stdin, stdout",
+            "baseline, comparators, exclude, files, name, noise, rtol, rules, stderr, stdin, "
+            "stdout, strict",
         ),
         (
             'description = "x"\n[[runs]]\nname = "a"\nargmax = "probs"\n',

@@ -1,0 +1,374 @@
+"""Files an app writes, compared for what they mean.
+
+Two saves of the same model are not the same bytes: a TorchScript archive carries a random
+serialization id and debug tables with the saving frame's line numbers, a ``.keras`` zip the
+date it was saved, every zip its members' timestamps, HDF5 its objects' creation times. Each
+such part has a name (``EXCLUSIONS``, listed in the README) and is left out; everything else
+(code, constants, tensors, configs, weights) is compared strictly, and a mismatch names the
+member and what differs in it. Nothing here imports torch, TensorFlow or Keras: zips are read
+with ``zipfile``, pickles with ``pickletools``, HDF5 with h5py when it is installed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import importlib
+import io
+import json
+import pickletools
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+# Names of what is left out, with why; the README lists the same.
+EXCLUSIONS = {
+    "zip-metadata": "a zip member's timestamp, permissions and compression: when and how it "
+    "was written, not what",
+    "torch-serialization-id": "<archive>/.data/serialization_id: a random id per save",
+    "torchscript-debug-info": "<archive>/code/**.debug_pkl: source ranges (file, line) of the "
+    "Python the module was scripted or traced from, used only to print TorchScript errors",
+    "keras-save-date": "metadata.json's date_saved in a .keras zip",
+    "h5-object-times": "HDF5 objects' creation and modification times (h5py records them)",
+    "savedmodel-uuid": "fingerprint.pb's uuid field: a random id per save",
+}
+ZIP_MAGIC = b"PK\x03\x04"
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+SHOWN = 12  # diff lines shown per member
+
+Comparator = Callable[[str, Any, Any, float, float], Any]
+
+
+def _bytes(value: Any) -> bytes | None:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return None
+
+
+def _difference(name: str, detail: str) -> Any:
+    from .compare import Difference  # compare imports this module
+
+    return Difference(name, detail)
+
+
+def excluded(name: str, patterns: Iterable[str]) -> bool:
+    return any(name == p or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def registered(name: str, comparators: Mapping[str, Comparator | str]) -> Comparator | None:
+    """The comparator given for this output name, else for the first file pattern it
+    matches; a string names a built-in (``BUILTIN``) or ``module:function``."""
+    chosen = comparators.get(name)
+    if chosen is None:
+        for pattern, comparator in comparators.items():
+            if fnmatch.fnmatchcase(name, pattern):
+                chosen = comparator
+                break
+    return resolve(chosen) if chosen is not None else None
+
+
+def resolve(spec: Comparator | str) -> Comparator:
+    if not isinstance(spec, str):
+        return spec
+    if spec in BUILTIN:
+        return BUILTIN[spec]
+    module, _, attribute = spec.partition(":")
+    if not module or not attribute:
+        raise ValueError(
+            f"comparator {spec!r}: give a built-in ({', '.join(BUILTIN)}) or module:function"
+        )
+    found: Comparator = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+def detect(name: str, value: Any) -> Comparator | None:
+    """The format's comparator, from the content (zip, HDF5) or the name (fingerprint.pb)."""
+    raw = _bytes(value)
+    if raw is None:
+        return None
+    if raw.startswith(ZIP_MAGIC):
+        return compare_zip
+    if raw.startswith(HDF5_MAGIC):
+        return compare_h5
+    if name == "fingerprint.pb" or name.endswith("/fingerprint.pb"):
+        return compare_fingerprint
+    return None
+
+
+# -- zips: TorchScript / torch.save archives, .keras, any other ------------------------------
+
+
+def _members(raw: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _kind(members: Mapping[str, bytes]) -> str:
+    names = list(members)
+    if any(n.endswith("/data.pkl") or n.endswith("/constants.pkl") for n in names):
+        return "torch"
+    if "config.json" in members and any(n.endswith(".weights.h5") for n in names):
+        return "keras"
+    return "zip"
+
+
+def _ignored(kind: str, member: str) -> str | None:
+    """The exclusion that leaves this member out, if any."""
+    if kind == "torch":
+        if member.endswith("/.data/serialization_id"):
+            return "torch-serialization-id"
+        if member.endswith(".debug_pkl"):
+            return "torchscript-debug-info"
+    return None
+
+
+def compare_zip(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+    """Members by name and content; zip metadata is left out, and per kind what
+    ``EXCLUSIONS`` names. Members are compared by their own format (JSON, HDF5, pickle)."""
+    left_raw, right_raw = _bytes(script), _bytes(binary)
+    if left_raw is None or right_raw is None:
+        return _difference(
+            name, f"  not both files: {type(script).__name__}, {type(binary).__name__}"
+        )
+    try:
+        left, right = _members(left_raw), _members(right_raw)
+    except zipfile.BadZipFile:
+        return compare_bytes(name, left_raw, right_raw, rtol, atol)
+    kind = _kind(left)
+    label = {"torch": "torch archive", "keras": ".keras archive", "zip": "zip"}[kind]
+    skipped = sorted({why for m in {*left, *right} if (why := _ignored(kind, m))})
+    if kind == "keras":
+        skipped.append("keras-save-date")
+    found: list[str] = []
+    only = sorted(m for m in left.keys() ^ right.keys() if not _ignored(kind, m))
+    for member in only:
+        found.append(f"  member {member}: only in the {'script' if member in left else 'binary'}'s")
+    for member in sorted(left.keys() & right.keys()):
+        if _ignored(kind, member) or left[member] == right[member]:
+            continue
+        detail = _member_difference(kind, member, left[member], right[member], rtol, atol)
+        if detail:
+            found.append(f"  member {member} differs:\n{detail}")
+    if not found:
+        return None
+    header = f"  {label}; left out: zip-metadata" + "".join(f", {s}" for s in skipped)
+    return _difference(name, header + "\n" + "\n".join(found))
+
+
+def _member_difference(
+    kind: str, member: str, left: bytes, right: bytes, rtol: float, atol: float
+) -> str | None:
+    if member.endswith(".json"):
+        try:
+            a, b = json.loads(left), json.loads(right)
+        except ValueError:
+            pass
+        else:
+            if kind == "keras" and member == "metadata.json":
+                a, b = dict(a), dict(b)
+                a.pop("date_saved", None)
+                b.pop("date_saved", None)
+            return _text_diff(_json_lines(a), _json_lines(b)) if a != b else None
+    if left.startswith(HDF5_MAGIC) and right.startswith(HDF5_MAGIC):
+        difference = compare_h5(member, left, right, rtol, atol)
+        return None if difference is None else str(difference.detail)
+    if member.endswith(".pkl"):
+        return _text_diff(_pickle_lines(left), _pickle_lines(right))
+    try:
+        return _text_diff(left.decode("utf-8").splitlines(), right.decode("utf-8").splitlines())
+    except UnicodeDecodeError:
+        return _byte_summary(left, right)
+
+
+def _json_lines(value: Any) -> list[str]:
+    return json.dumps(value, indent=1, sort_keys=True).splitlines()
+
+
+def _pickle_lines(raw: bytes) -> list[str]:
+    """The pickle's opcodes without their byte offsets, so one inserted byte does not
+    shift every line of the diff."""
+    out = io.StringIO()
+    try:
+        pickletools.dis(raw, out=out, annotate=0)
+    except Exception as error:  # a malformed pickle is shown, not raised
+        return [f"(not a readable pickle: {error})"]
+    return [line.split(":", 1)[-1].strip() for line in out.getvalue().splitlines()]
+
+
+def _text_diff(left: list[str], right: list[str]) -> str:
+    lines = list(difflib.unified_diff(left, right, "script", "binary", lineterm="", n=1))
+    shown = lines[:SHOWN] + (
+        [f"... {len(lines) - SHOWN} more diff lines"] if len(lines) > SHOWN else []
+    )
+    return "\n".join("    " + line for line in shown)
+
+
+def _byte_summary(left: bytes, right: bytes) -> str:
+    if len(left) != len(right):
+        return f"    {len(left)} bytes in the script's, {len(right)} in the binary's"
+    first = next(i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b)
+    count = sum(a != b for a, b in zip(left, right, strict=True))
+    return f"    {count} of {len(left)} bytes differ, the first at offset {first}"
+
+
+def compare_bytes(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+    left, right = _bytes(script), _bytes(binary)
+    if left is None or right is None or left == right:
+        return None if left == right else _difference(name, "  not both files")
+    return _difference(name, _byte_summary(left, right))
+
+
+# -- HDF5 (.h5, .weights.h5, and inside .keras) ---------------------------------------------
+
+
+def compare_h5(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+    """Groups, datasets (dtype, shape, values within rtol/atol) and attributes; the
+    objects' times are left out. Without h5py, byte for byte."""
+    left, right = _bytes(script), _bytes(binary)
+    if left is None or right is None:
+        return _difference(name, "  not both files")
+    try:
+        import h5py  # type: ignore[import-untyped]
+    except ImportError:
+        if left == right:
+            return None
+        return _difference(
+            name,
+            "  HDF5, compared byte for byte (install h5py to compare by content):\n"
+            + _byte_summary(left, right),
+        )
+    a, b = _h5_items(h5py, left), _h5_items(h5py, right)
+    found = []
+    for key in sorted(a.keys() | b.keys()):
+        if key not in a or key not in b:
+            found.append(f"  {key}: only in the {'script' if key in a else 'binary'}'s")
+            continue
+        x, y = a[key], b[key]
+        if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+            from .compare import compare_array
+
+            difference = compare_array(key, x, y, rtol, atol)
+            if difference:
+                found.append(f"  dataset {key}:\n{difference.detail}")
+        elif not _same_value(x, y):
+            found.append(f"  {key}:\n    script: {x!r:.200}\n    binary: {y!r:.200}")
+    if not found:
+        return None
+    return _difference(name, "  HDF5; left out: h5-object-times\n" + "\n".join(found[:SHOWN]))
+
+
+def _same_value(x: Any, y: Any) -> bool:
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return bool(np.array_equal(np.asarray(x), np.asarray(y)))
+    return bool(x == y) and type(x) is type(y)
+
+
+def _h5_items(h5py: Any, raw: bytes) -> dict[str, Any]:
+    """path -> array (datasets), path@attr -> value, path/ -> "group"."""
+    items: dict[str, Any] = {}
+    with h5py.File(io.BytesIO(raw), "r") as handle:
+
+        def visit(path: str, node: Any) -> None:
+            if isinstance(node, h5py.Dataset):
+                items[path] = np.asarray(node[()])
+            else:
+                items[path + "/"] = "group"
+            for attr, value in node.attrs.items():
+                items[f"{path}@{attr}"] = value
+
+        for attr, value in handle.attrs.items():
+            items[f"/@{attr}"] = value
+        handle.visititems(visit)
+    return items
+
+
+# -- SavedModel fingerprint.pb ---------------------------------------------------------------
+
+
+def _protobuf_fields(raw: bytes) -> list[tuple[int, int, Any]]:
+    """(field number, wire type, value) of one protobuf message, read without its schema."""
+    fields, i = [], 0
+
+    def varint() -> int:
+        nonlocal i
+        shift = result = 0
+        while True:
+            byte = raw[i]
+            i += 1
+            result |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return result
+            shift += 7
+
+    while i < len(raw):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        value: Any
+        if wire == 0:
+            value = varint()
+        elif wire == 1:
+            value, i = raw[i : i + 8], i + 8
+        elif wire == 2:
+            size = varint()
+            value, i = raw[i : i + size], i + size
+        elif wire == 5:
+            value, i = raw[i : i + 4], i + 4
+        else:
+            raise ValueError(f"wire type {wire}")
+        fields.append((number, wire, value))
+    return fields
+
+
+FINGERPRINT_FIELDS = {
+    1: "saved_model_checksum",
+    2: "graph_def_program_hash",
+    3: "signature_def_hash",
+    4: "saved_object_graph_hash",
+    5: "checkpoint_hash",
+    6: "version",
+    7: "uuid",
+}
+
+
+def compare_fingerprint(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+    """A SavedModel's fingerprint: every hash, not the uuid (``savedmodel-uuid``)."""
+    left, right = _bytes(script), _bytes(binary)
+    if left is None or right is None:
+        return _difference(name, "  not both files")
+    try:
+        a = [f for f in _protobuf_fields(left) if f[0] != 7]
+        b = [f for f in _protobuf_fields(right) if f[0] != 7]
+    except (IndexError, ValueError):
+        return compare_bytes(name, left, right, rtol, atol)
+    if a == b:
+        return None
+    rows = [
+        f"  {FINGERPRINT_FIELDS.get(x[0], x[0])}: script {x[2]!r}, binary {y[2]!r}"
+        for x, y in zip(a, b, strict=False)
+        if x != y
+    ]
+    return _difference(
+        name, "  SavedModel fingerprint; left out: savedmodel-uuid\n" + "\n".join(rows)
+    )
+
+
+def compare_text(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+    if script == binary:
+        return None
+    return _difference(name, _text_diff(str(script).splitlines(), str(binary).splitlines()))
+
+
+BUILTIN: dict[str, Comparator] = {
+    "zip": compare_zip,
+    "torch": compare_zip,
+    "torchscript": compare_zip,
+    "keras": compare_zip,
+    "h5": compare_h5,
+    "savedmodel-fingerprint": compare_fingerprint,
+    "bytes": compare_bytes,
+    "text": compare_text,
+}

@@ -1,0 +1,2 @@
+def transform(text: str) -> str:
+    return text.upper()
