@@ -32,7 +32,6 @@ from pytest_nuitka import environment  # noqa: E402
 from pytest_nuitka.app import App  # noqa: E402
 from pytest_nuitka.builds import Builder  # noqa: E402
 from pytest_nuitka.compilers import BuildRequest, NuitkaCompiler  # noqa: E402
-from pytest_nuitka.diagnose import NO_BUILD  # noqa: E402
 from pytest_nuitka.settings import Settings  # noqa: E402
 
 NUMPY_APP = ROOT / "tests" / "apps" / "numpy_stats"
@@ -215,7 +214,7 @@ class Bench:
         """run_both (script and binary at once) vs one after the other, on a Keras app."""
         binary = self.build(self.builder(), KERAS_APP)
         app = App(
-            KERAS_APP, binary, mode="accelerated", build=NO_BUILD, env={}, timeout=300,
+            KERAS_APP, binary, mode="accelerated", env={}, timeout=300,
             workdir=self.folder, resolve=Path,
         )  # fmt: skip
         both, serial = [], []

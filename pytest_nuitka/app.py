@@ -15,6 +15,7 @@ from . import compare, diagnose, portable, runs
 from .compare import Comparator, Difference, Tolerance
 from .errors import NuitkaPluginError
 from .normalize import DEFAULT, Policy, parse_noise
+from .roundtrip import RoundTrip, RoundTrips, directions
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
 
@@ -39,8 +40,9 @@ class RunPair:
 
     script: runs.Run
     binary: runs.Run
-    build: diagnose.Build = diagnose.NO_BUILD
     defaults: Defaults = field(default_factory=Defaults)
+    # variables set for one side only (run_both's script_env, binary_env), named in failures
+    one_sided: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
 
     def policy(
         self, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
@@ -64,7 +66,13 @@ class RunPair:
             after = compare.warning_notes(self.script, self.binary, policy)
             if any(d.title.startswith(("stdout", "stderr", "exception")) for d in differences):
                 after.append("normalised with " + policy.describe())
-            diagnose.fail(title, differences, [self.script, self.binary], self.build, after)
+            for side, env in self.one_sided.items():
+                if env:
+                    values = ", ".join(
+                        f"{k}={'(unset)' if v is None else v}" for k, v in env.items()
+                    )
+                    after.append(f"note: set for the {side} only: {values}")
+            diagnose.fail(title, differences, [self.script, self.binary], after)
 
     def check_exit(
         self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
@@ -141,7 +149,8 @@ class RunPair:
         if self.defaults.stderr if stderr is None else stderr:
             found += compare.check_stderr(self.script, self.binary, policy)
         found += self._outputs(rtol, atol, comparators, exclude)
-        return found + compare.check_argmax(self.script, self.binary, argmax, -1, policy)
+        found += compare.check_argmax(self.script, self.binary, argmax, -1, policy)
+        return found + compare.check_runtime(self.script, self.binary)
 
     def assert_match(
         self,
@@ -185,7 +194,7 @@ class App:
         binary: Path | None,
         *,
         mode: str,
-        build: diagnose.Build,
+        options: Sequence[str] = (),
         env: Mapping[str, str | None],
         timeout: float,
         workdir: Callable[[str], Path],
@@ -195,7 +204,7 @@ class App:
         self.script = script
         self.binary = binary
         self.mode = mode
-        self.build = build
+        self.options = tuple(options)  # the Nuitka options it was built with
         self.env = dict(env)
         self.timeout = timeout
         self.workdir = workdir
@@ -304,19 +313,30 @@ class App:
         files: Sequence[str | Path] = (),
         timeout: float | None = None,
         portable: bool = False,
+        script_env: Mapping[str, str | None] | None = None,
+        binary_env: Mapping[str, str | None] | None = None,
     ) -> RunPair:
         """Run script and binary concurrently on the same argv, stdin and environment, each
         in a fresh working directory holding copies of ``files``. ``{out}`` in argv is the
         run's output directory. Without a binary, the script runs and the test is skipped.
 
+        ``script_env``, ``binary_env``: variables for one side only, on top of ``env`` (an
+        experiment, e.g. a variable the build froze); a failure names them.
+
         ``portable``: the binary runs as on a machine without this Python: from a fresh
         copy of the dist (or onefile binary), with a scrubbed environment (the invocation's
         ``env`` still applies), in a clean room that hides the build's Python prefix,
         site-packages, the app's source folder and the cached build."""
-        invocation = self.invocation(args, stdin, env, files, timeout)
+        one_sided = {"script": dict(script_env or {}), "binary": dict(binary_env or {})}
+        script_run = self.invocation(
+            args, stdin, {**(env or {}), **one_sided["script"]}, files, timeout
+        )
+        invocation = self.invocation(
+            args, stdin, {**(env or {}), **one_sided["binary"]}, files, timeout
+        )
         number = next(self._count)
         if self.binary is None:
-            script = self._run("script", invocation, number)
+            script = self._run("script", script_run, number)
             pytest.skip(f"{SKIP_REASON} (the script ran: {script.status})")
         if portable:
             room = self._clean_room(number)
@@ -324,8 +344,38 @@ class App:
         else:
             binary_side = lambda: self._run("binary", invocation, number)  # noqa: E731
         with ThreadPoolExecutor(2) as pool:
-            script_future = pool.submit(self._run, "script", invocation, number)
+            script_future = pool.submit(self._run, "script", script_run, number)
             binary_future = pool.submit(binary_side)
             return RunPair(
-                script_future.result(), binary_future.result(), self.build, self.defaults
+                script_future.result(),
+                binary_future.result(),
+                self.defaults,
+                one_sided,
             )
+
+    def roundtrip(
+        self,
+        save: Sequence[str],
+        load: Sequence[str],
+        artifact: str,
+        *,
+        tool: str | None = None,
+        files: Sequence[str | Path] = (),
+        env: Mapping[str, str | None] | None = None,
+        timeout: float | None = None,
+    ) -> RoundTrip:
+        """Save an artifact with the script and with the binary (``{artifact}`` in ``save``
+        is its path, in a folder of its own), load each with both (or with the program
+        ``tool``), and return every direction for ``assert_match``: py->py, py->bin, bin->py,
+        bin->bin. Saves run concurrently, then loads. Without a binary the test is skipped."""
+        if self.binary is None:
+            pytest.skip(SKIP_REASON)
+        name = f"roundtrip{next(self._count)}"
+        trips = RoundTrips(
+            self, name, save, load, artifact, tool=tool, files=files, env=env, timeout=timeout
+        )
+        pairs = directions(tool)
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(trips.saved, dict.fromkeys(saver for saver, _ in pairs)))
+            list(pool.map(lambda pair: trips.loaded(*pair), pairs))
+        return RoundTrip(trips, tuple(pairs), self.defaults.exclude, self.defaults.comparators)

@@ -41,6 +41,7 @@ from .errors import BuildError
 from .footprint import sha256_file
 
 FORMAT = "v1"
+FOLDERS = ("entries", "locks", "tmp", "failed", "evidence")
 KEEP_VARIANTS = 3  # source revisions kept per key, newest first
 # A build prunes only entries unused for this long: another worker may be running them.
 PRUNE_GRACE_SECONDS = 3600.0
@@ -180,7 +181,7 @@ class Leftover:
     killed."""
 
     path: Path
-    kind: str  # "failed" or "tmp"
+    kind: str  # "failed", "tmp" or "evidence" (what a failed check showed)
     size: int
     last_used: float
 
@@ -256,7 +257,7 @@ class BuildCache:
         problem = ours(self.root, self.root.stat())
         if problem:
             raise BuildError(problem)
-        for folder in (self.base, *(self.base / n for n in ("entries", "locks", "tmp", "failed"))):
+        for folder in (self.base, *(self.base / n for n in FOLDERS)):
             self._folder(folder)
 
     def _folder(self, folder: Path) -> Path:
@@ -288,9 +289,10 @@ class BuildCache:
         return sorted(found, key=lambda e: e.last_used)
 
     def leftovers(self) -> list[Leftover]:
-        """Kept failures and build scratch, least recently used first."""
+        """Kept failures (of builds, of checks) and build scratch, least recently used
+        first."""
         found = []
-        for kind in ("failed", "tmp"):
+        for kind in ("failed", "tmp", "evidence"):
             for path in self._children(self.base / kind):
                 with contextlib.suppress(OSError):
                     found.append(Leftover(path, kind, tree_size(path), path.lstat().st_mtime))

@@ -50,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     entries = cache.entries()
     print(f"{cache.root}: {len(entries)} build(s), {human(sum(e.size for e in entries))}")
-    for kind, what in (("failed", "failed build(s) kept"), ("tmp", "unfinished build folder(s)")):
+    for kind, what in (
+        ("failed", "failed build(s) kept"),
+        ("tmp", "unfinished build folder(s)"),
+        ("evidence", "failed check(s) kept"),
+    ):
         items = [item for item in cache.leftovers() if item.kind == kind]
         if items:
             print(f"  and {len(items)} {what}, {human(sum(i.size for i in items))} ({kind}/)")

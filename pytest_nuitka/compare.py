@@ -100,6 +100,31 @@ def check_stderr(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Dif
     ]
 
 
+def check_runtime(script: Run, binary: Run) -> list[Difference]:
+    """Which Keras implementations each process loaded the model code of, from its own record:
+    the same predictions from tf_keras and from Keras 3 are still two implementations (other
+    saving formats, other layers), and a binary that silently switched is a difference."""
+    left, right = script.runtime.get("keras"), binary.runtime.get("keras")
+    if not left or not right or left == right:
+        return []
+    versions = {run.side: run.runtime.get("versions", {}) for run in (script, binary)}
+    rows = [
+        [
+            run.side,
+            " and ".join(kinds),
+            ", ".join(f"{k} {v}" for k, v in versions[run.side].items()),
+        ]
+        for run, kinds in ((script, left), (binary, right))
+    ]
+    return [
+        Difference(
+            "keras implementation",
+            "  the processes loaded the model code of different Keras implementations:\n"
+            + table(["side", "keras", "loaded"], rows),
+        )
+    ]
+
+
 def warning_notes(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[str]:
     """A warning one side printed and the other did not (a binary that never says
     "coroutine ... was never awaited" passes stdout and exit checks)."""
@@ -220,12 +245,26 @@ def check_outputs(
     atol: Tolerance = 0.0,
     comparators: Mapping[str, Comparator | str] | None = None,
     exclude: Iterable[str] = (),
+    labels: tuple[str, str] = ("script", "binary"),
 ) -> list[Difference]:
-    """``exclude``: output names or file patterns not compared at all."""
+    """``exclude``: output names or file patterns not compared at all; ``labels`` name the
+    two runs in the tables (a round-trip compares a load with its reference)."""
+    return compare_outputs(script.outputs, binary.outputs, rtol, atol, comparators, exclude, labels)
+
+
+def compare_outputs(
+    left: Mapping[str, Any],
+    right: Mapping[str, Any],
+    rtol: Tolerance = 0.0,
+    atol: Tolerance = 0.0,
+    comparators: Mapping[str, Comparator | str] | None = None,
+    exclude: Iterable[str] = (),
+    labels: tuple[str, str] = ("script", "binary"),
+) -> list[Difference]:
     found = []
     skipped = tuple(exclude)
-    names_left = {n for n in script.outputs if not artifacts.excluded(n, skipped)}
-    names_right = {n for n in binary.outputs if not artifacts.excluded(n, skipped)}
+    names_left = {n for n in left if not artifacts.excluded(n, skipped)}
+    names_right = {n for n in right if not artifacts.excluded(n, skipped)}
     missing = sorted(names_left ^ names_right)
     if missing:
         rows = [
@@ -235,15 +274,17 @@ def check_outputs(
         found.append(
             Difference(
                 "outputs",
-                "  emitted by one side only:\n" + table(["name", "script", "binary"], rows),
+                "  emitted by one side only:\n" + table(["name", *labels], rows),
             )
         )
     for name in sorted(names_left & names_right):
-        left = script.outputs[name]
-        compare = comparator_for(name, left, comparators)
-        difference = compare(
-            name, left, binary.outputs[name], tolerance_for(rtol, name), tolerance_for(atol, name)
-        )
+        value = left[name]
+        compare = comparator_for(name, value, comparators)
+        rt, at = tolerance_for(rtol, name), tolerance_for(atol, name)
+        if compare is compare_array:
+            difference = compare_array(name, value, right[name], rt, at, labels)
+        else:
+            difference = compare(name, value, right[name], rt, at)
         if difference:
             found.append(difference)
     return found

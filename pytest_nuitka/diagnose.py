@@ -1,22 +1,31 @@
-"""Name the known issue behind a failing check, from the table in ``known_issues.toml``."""
+"""Name the known issue behind a failing check, from the table in ``known_issues.toml``.
+
+A diagnosis rests on evidence from the failing check's own runs: what they printed, the
+environment they got, and what they loaded (the runtime record of ``pytest_nuitka.emit``);
+never on a build option alone, which may have had no effect.
+"""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import unfilter
 from .compare import Difference, render
 from .runs import Run
 
 TABLE = "known_issues.toml"
-FIELDS = {"id", "output", "env", "frozen", "option", "side", "title", "explain", "remedy", "link"}
+TRIGGERS = {"output", "env", "runtime"}
+FIELDS = {"id", "title", "explain", "remedy", "verified", "link", "side", *TRIGGERS}
 
 
 @dataclass(frozen=True)
@@ -25,23 +34,12 @@ class KnownIssue:
     title: str
     explain: str
     remedy: str
+    verified: str  # the test that applies the remedy and sees the check pass
     link: str | None
     output: re.Pattern[str] | None
     env: tuple[str, str] | None
-    frozen: str | None
-    option: re.Pattern[str] | None
+    runtime: str | None  # a probe of RUNTIME_PROBES
     side: str | None
-
-
-@dataclass(frozen=True)
-class Build:
-    """What a diagnosis needs to know of the build: its options and its frozen variables."""
-
-    options: tuple[str, ...] = ()
-    frozen_env: Mapping[str, str | None] | None = None
-
-
-NO_BUILD = Build()
 
 
 @dataclass(frozen=True)
@@ -64,28 +62,99 @@ class Diagnosis:
 
 
 class DiagnosedFailure(pytest.fail.Exception):  # type: ignore[misc,name-defined]
-    """A check's failure that carries the known issues it matched, for the report."""
+    """A check's failure that carries the known issues it matched, for the report, and the
+    folders behind it (runs, artifacts), kept when the test fails."""
 
-    def __init__(self, msg: str, diagnoses: Sequence[Diagnosis]) -> None:
+    def __init__(
+        self, msg: str, diagnoses: Sequence[Diagnosis], folders: Sequence[Path] = ()
+    ) -> None:
         super().__init__(msg, pytrace=False)
         self.diagnoses = tuple(diagnoses)
+        self.folders = tuple(folders)
+
+
+def _keras(run: Run) -> tuple[str, ...] | None:
+    found = run.runtime.get("keras")
+    return tuple(found) if isinstance(found, list) else None
+
+
+def _keras_differs(runs: Sequence[Run]) -> tuple[str, str] | None:
+    """Two runs of the check loaded the model code of different Keras implementations; named
+    in the binary when one of them is."""
+    recorded = [run for run in runs if _keras(run)]
+    for pair in itertools.combinations(recorded, 2):
+        if _keras(pair[0]) != _keras(pair[1]):
+            first, second = sorted(pair, key=lambda run: run.side == "binary")
+            return second.side, (
+                f"the {first.side} loaded the model code of {_named(first)}, "
+                f"the {second.side} of {_named(second)}"
+            )
+    return None
+
+
+def _named(run: Run) -> str:
+    versions = run.runtime.get("versions", {})
+    return " and ".join(
+        f"tf_keras {versions.get('tf_keras', '?')}"
+        if kind == "tf_keras"
+        else f"Keras {versions.get('keras', '?')}"
+        for kind in _keras(run) or ()
+    )
+
+
+def _jit_state(run: Run) -> bool | None:
+    """Whether torch's JIT was on in the run: as the process recorded it, else from
+    PYTORCH_JIT in the environment it got."""
+    state = run.runtime.get("torch_jit")
+    if isinstance(state, bool):
+        return state
+    if run.runtime:
+        return None  # recorded, and torch.jit never loaded: nothing to say
+    return run.env.get("PYTORCH_JIT") != "0"
+
+
+def _torch_jit_off(runs: Sequence[Run]) -> tuple[str, str] | None:
+    """The JIT was off in one run of the check and on in another."""
+    states = [(run, _jit_state(run)) for run in runs]
+    on = [run for run, state in states if state is True]
+    off = [run for run, state in states if state is False]
+    if not on or not off:
+        return None
+    run = off[0]
+    inside = run.runtime.get("env", {}).get("PYTORCH_JIT") if run.runtime else None
+    where = (
+        f"PYTORCH_JIT={inside!r} inside it"
+        if inside is not None
+        else f"PYTORCH_JIT={run.env.get('PYTORCH_JIT')!r} in its environment"
+    )
+    how = "recorded torch.jit as disabled" if run.runtime else "ran"
+    return run.side, f"the {run.side} {how} ({where}); the {on[0].side} had the JIT on"
+
+
+RUNTIME_PROBES: dict[str, Callable[[Sequence[Run]], tuple[str, str] | None]] = {
+    "keras-implementation": _keras_differs,
+    "torch-jit": _torch_jit_off,
+}
 
 
 def _issue(raw: dict[str, Any]) -> KnownIssue:
     unknown = set(raw) - FIELDS
     if unknown:
         raise ValueError(f"{TABLE}: issue {raw.get('id')!r} has unknown keys {sorted(unknown)}")
+    runtime = raw.get("runtime")
+    if runtime is not None and runtime not in RUNTIME_PROBES:
+        raise ValueError(f"{TABLE}: issue {raw['id']!r}: unknown runtime probe {runtime!r}")
     env = raw.get("env")
     return KnownIssue(
         id=raw["id"],
         title=raw["title"],
         explain=raw["explain"],
         remedy=raw["remedy"],
+        verified=raw["verified"],
         link=raw.get("link"),
         output=re.compile(raw["output"]) if "output" in raw else None,
         env=(env.split("=", 1)[0], env.split("=", 1)[1]) if env else None,
-        frozen=raw.get("frozen"),
-        option=re.compile(raw["option"]) if "option" in raw else None,
+        runtime=runtime,
         side=raw.get("side"),
     )
 
@@ -96,33 +165,30 @@ def table() -> tuple[KnownIssue, ...]:
     return tuple(_issue(raw) for raw in tomllib.loads(text)["issue"])
 
 
-def _evidence(issue: KnownIssue, run: Run, build: Build) -> str | None:
+def _evidence(issue: KnownIssue, run: Run) -> str | None:
     if issue.side and run.side != issue.side:
         return None
     if issue.output and not run.ok:
         found = issue.output.search(run.stderr) or issue.output.search(run.stdout)
         if found:
-            return found.group(0)
+            return found.group(0).strip().splitlines()[-1].strip()
     if issue.env and run.env.get(issue.env[0]) == issue.env[1]:
         return f"{issue.env[0]}={issue.env[1]} in the {run.side}'s environment"
-    if issue.frozen and run.side == "binary" and build.frozen_env is not None:
-        built, ran = build.frozen_env.get(issue.frozen), run.env.get(issue.frozen)
-        if built != ran:
-            return f"{issue.frozen} was {built!r} at build time and {ran!r} at run time"
-    if issue.option and run.side == "binary":
-        for option in build.options:
-            if issue.option.search(option):
-                return f"built with {option}"
     return None
 
 
-def diagnose(runs: Iterable[Run], build: Build = NO_BUILD) -> list[Diagnosis]:
+def diagnose(runs: Iterable[Run]) -> list[Diagnosis]:
     """Known issues seen in the runs of a failing check, each named once, in table order."""
     found: dict[str, Diagnosis] = {}
     runs = list(runs)
     for issue in table():
+        if issue.runtime:
+            seen = RUNTIME_PROBES[issue.runtime](runs)
+            if seen and (issue.side is None or seen[0] == issue.side):
+                found[issue.id] = Diagnosis(issue, *seen)
+            continue
         for run in runs:
-            evidence = _evidence(issue, run, build)
+            evidence = _evidence(issue, run)
             if evidence and issue.id not in found:
                 found[issue.id] = Diagnosis(issue, run.side, evidence)
     return list(found.values())
@@ -132,12 +198,19 @@ def fail(
     title: str,
     differences: list[Difference],
     runs: Sequence[Run],
-    build: Build,
     after: Sequence[str] = (),
+    folders: Sequence[Path] = (),
 ) -> None:
     """Fail the check with the differences, the known issues they match first; ``after``:
-    notes that follow the differences (one-sided warnings, the normalisation used)."""
+    notes that follow the differences (one-sided warnings, the normalisation used);
+    ``folders``: what the failure rests on besides the runs' own folders (artifacts). A run
+    whose error Keras's traceback filter hid is run again without it, and diagnosed too."""
     __tracebackhide__ = True
-    diagnoses = diagnose(runs, build)
-    found = [d.render() for d in diagnoses]
-    raise DiagnosedFailure(render(title, differences, *runs, notes=found, after=after), diagnoses)
+    again = unfilter.reveal(runs)
+    diagnoses = diagnose([*runs, *again])
+    notes = [d.render() for d in diagnoses] + [unfilter.note(run) for run in again]
+    raise DiagnosedFailure(
+        render(title, differences, *runs, notes=notes, after=after),
+        diagnoses,
+        [*dict.fromkeys([*(run.folder for run in [*runs, *again]), *folders])],
+    )

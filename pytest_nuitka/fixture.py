@@ -9,7 +9,6 @@ import pytest
 
 from .app import App, Defaults
 from .builds import Builder
-from .diagnose import Build
 from .errors import NuitkaPluginError
 from .normalize import Policy, parse_noise
 from .settings import MODES, Settings
@@ -100,7 +99,7 @@ class Nuitka:
         if not source.is_file() or source.suffix != ".py":
             raise NuitkaPluginError(f"{source} is not a Python script (a .py file)")
         env = dict(env or {})
-        binary, build = None, Build()
+        binary, built_with = None, ()
         if self.enabled:
             entry = self._builder.build(
                 source,
@@ -111,15 +110,14 @@ class Nuitka:
                 env=env,
             )
             binary = entry.executable
-            inputs = entry.meta["inputs"]
-            build = Build(tuple(inputs["options"]), inputs["env"])
+            built_with = tuple(entry.meta["inputs"]["options"])
         self._apps += 1
         prefix = f"app{self._apps}"
         return App(
             source,
             binary,
             mode=mode,
-            build=build,
+            options=built_with,
             env=env,
             timeout=timeout or self.settings.run_timeout,
             workdir=lambda name: self._workdir(f"{prefix}-{name}"),

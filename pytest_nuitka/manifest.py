@@ -78,9 +78,13 @@ class RoundTripSpec:
     tool: str | None  # a program that loads the artifact instead of the app, e.g. saved_model_cli
     artifact: str
     files: tuple[str, ...]
-    outputs: tuple[str, ...]
+    outputs: tuple[str, ...] | None  # None: every output the reference emitted
     rtol: Tolerance
     atol: Tolerance
+    # what each load is held against: "save" (the saving run), "loads" (the first
+    # direction's load) or "run:NAME" (the script's outputs in that [[runs]])
+    against: str = "save"
+    comparing: Comparing = field(default_factory=Comparing)
 
 
 @dataclass(frozen=True)
@@ -325,13 +329,37 @@ def load_case(path: Path) -> Case:
             )
         )
     roundtrips = []
+    run_names = {run.name for run in runs}
     for prefix, table in top.tables("roundtrips"):
         r = _Reader(
             path,
             table,
             prefix,
-            {"name", "save", "load", "tool", "artifact", "files", "outputs", "rtol", "atol"},
+            {
+                "name",
+                "save",
+                "load",
+                "tool",
+                "artifact",
+                "files",
+                "outputs",
+                "rtol",
+                "atol",
+                "against",
+                *COMPARING_KEYS,
+            },
         )
+        against = r.text("against", "save")
+        named = against.removeprefix("run:")
+        if against not in ("save", "loads") and (
+            not against.startswith("run:") or named not in run_names
+        ):
+            raise r.fail(
+                "against",
+                f'{against!r}: give "save" (the saving run\'s outputs), "loads" (the '
+                'loads against each other) or "run:NAME" with NAME one of the [[runs]]: '
+                + (", ".join(sorted(run_names)) or "none here"),
+            )
         roundtrips.append(
             RoundTripSpec(
                 name=r.text("name", required=True),
@@ -348,10 +376,11 @@ def load_case(path: Path) -> Case:
                         else None
                     ),
                     "a non-empty list of output names",
-                    required=True,
                 ),
                 rtol=r.tolerance("rtol"),
                 atol=r.tolerance("atol"),
+                against=against,
+                comparing=_comparing(r),
             )
         )
     expectations = []

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from . import hooks, process
+from . import evidence, hooks, process
 from .builds import Builder, BuildStats
 from .compilers import Compiler, NuitkaCompiler
 from .conditions import all_hold, first_problem, skip_reason, unmet
 from .diagnose import DiagnosedFailure
 from .environment import header_line
-from .errors import NuitkaPluginError
+from .errors import BuildError, NuitkaPluginError
 from .fixture import BUILDER, Nuitka, nuitka_for
 from .manifest import MANIFEST_NAME
 from .results import KNOWN_ISSUES_PROPERTY, ResultsRecorder
@@ -133,17 +133,34 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(builder.stats.summary())
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees the outcome after xfail
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(NuitkaPluginError):
         report.longrepr = f"{call.excinfo.typename}: {call.excinfo.value}"
-    if call.excinfo is not None and call.excinfo.errisinstance(DiagnosedFailure):
-        found = [d.issue.id for d in call.excinfo.value.diagnoses]  # type: ignore[attr-defined]
-        report.user_properties.append((KNOWN_ISSUES_PROPERTY, found))
+    if call.excinfo is not None and isinstance(call.excinfo.value, DiagnosedFailure):
+        failure = call.excinfo.value
+        report.user_properties.append(
+            (KNOWN_ISSUES_PROPERTY, [d.issue.id for d in failure.diagnoses])
+        )
+        if report.failed and failure.folders:
+            report.longrepr = keep_evidence(item, failure)
     return report
+
+
+def keep_evidence(item: pytest.Item, failure: DiagnosedFailure) -> str:
+    """The failure's message, its paths moved to a copy that outlives pytest's basetemp."""
+    cache = item.config.stash[BUILDER].cache
+    try:
+        cache.secure()
+        kept, message = evidence.keep(
+            cache.base / "evidence", item.nodeid, failure.folders, str(failure.msg)
+        )
+    except (OSError, BuildError) as error:
+        return f"{failure.msg}\n\n(the runs' folders were not kept: {error})"
+    return f"{message}\n\nkept until pruned (cachetool --prune): {kept}"
 
 
 @pytest.fixture

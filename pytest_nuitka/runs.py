@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import shutil
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import failures, process
-from .emit import ENV_VAR
+from .emit import ENV_VAR, RUNTIME_VAR
 from .environment import module_search_path
 from .errors import NuitkaPluginError
 from .normalize import DEFAULT, Policy, normalize
@@ -42,6 +44,19 @@ class Run:
     stderr_stream: process.Stream = field(default=process.Stream(), repr=False)
     # literal paths of this run (its folders, the script, the binary) -> placeholders
     placeholders: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # what the process loaded and saw, recorded at exit by pytest_nuitka.emit (empty when the
+    # app does not import it, or the process was killed)
+    runtime: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # the same run again in a fresh folder, with variables added (None where that cannot
+    # change anything: a standalone binary ignores PYTHONPATH)
+    redo: Callable[[Mapping[str, str | None]], Run] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def folder(self) -> Path:
+        """The run's own folder: its working directory, outputs and runtime record."""
+        return self.cwd.parent
 
     @property
     def stderr(self) -> str:
@@ -130,6 +145,18 @@ def run(
     """``app_paths``: the script and the binary; either one printed reads as ``<app>``, its
     folder as ``<appdir>``. ``base_env``: what the invocation's variables go on top of (the
     caller's environment unless given)."""
+
+    done_again: dict[tuple[tuple[str, str | None], ...], Run] = {}
+
+    def again(extra: Mapping[str, str | None]) -> Run:
+        """Once per set of variables: a run in several failing checks is run again once."""
+        key = tuple(sorted(extra.items(), key=lambda item: item[0]))
+        if key not in done_again:
+            changed = dataclasses.replace(invocation, env={**invocation.env, **extra})
+            fresh = folder.with_name(f"{folder.name}-again{len(done_again) + 1}")
+            done_again[key] = run(side, command, app_paths, changed, fresh, base_env, source_dir)
+        return done_again[key]
+
     cwd, out = folder / "cwd", folder / "out"
     cwd.mkdir(parents=True)
     out.mkdir()
@@ -141,7 +168,10 @@ def run(
             shutil.copy2(item, target)
     argv = [*command, *(arg.replace("{out}", str(out)) for arg in invocation.args)]
     base = os.environ if base_env is None else base_env
-    env = with_overrides(base, RUN_ENV, invocation.env, {ENV_VAR: str(out)})
+    record = folder / "runtime.json"
+    env = with_overrides(
+        base, RUN_ENV, invocation.env, {ENV_VAR: str(out), RUNTIME_VAR: str(record)}
+    )
     child_env = env
     if source_dir is not None:  # an accelerated binary, which removes the variable at start
         child_env = {**env, "NUITKA_PYTHONPATH": beside_source(source_dir, env)}
@@ -173,7 +203,17 @@ def run(
         stdout_stream=done.stdout_stream,
         stderr_stream=done.stderr_stream,
         placeholders=placeholders,
+        runtime=_runtime(record),
+        redo=None if side == "binary" and source_dir is None else again,
     )
+
+
+def _runtime(record: Path) -> dict[str, Any]:
+    try:
+        found = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _outputs(side: str, folder: Path) -> dict[str, Any]:

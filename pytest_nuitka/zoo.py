@@ -12,9 +12,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import os
-import shutil
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,27 +21,20 @@ import pytest
 from . import baselines, compare, diagnose, runs
 from .app import SKIP_REASON, App, RunPair
 from .conditions import all_hold, skip_reason, unmet
-from .errors import NuitkaPluginError
 from .fixture import BUILDER, Nuitka, nuitka_for
 from .manifest import Case, ManifestError, RoundTripSpec, RunSpec, load_case
-
-SIDES = ("script", "binary")
-
-
-def directions(spec: RoundTripSpec) -> list[tuple[str, str]]:
-    loaders = [spec.tool] if spec.tool else list(SIDES)
-    return [(saver, loader) for saver in SIDES for loader in loaders]
+from .roundtrip import RoundTrips, directions
 
 
 class CaseState:
-    """What the items of one case share in one process: the app and the saved artifacts."""
+    """What the items of one case share in one process: the app, its runs and round-trips."""
 
     def __init__(self, case: Case, nuitka: Callable[[], Nuitka]) -> None:
         self.case = case
         self._nuitka = nuitka
         self._app: App | None = None
         self._pairs: dict[tuple[str, bool], RunPair | runs.Run] = {}
-        self._saved: dict[tuple[str, str], tuple[runs.Run, Path]] = {}
+        self._trips: dict[str, RoundTrips] = {}
 
     def app(self) -> App:
         if self._app is None:
@@ -74,71 +65,35 @@ class CaseState:
             )
         return self._pairs[spec.name, portable]
 
-    def fail(self, title: str, differences: list[compare.Difference], run: runs.Run) -> None:
-        __tracebackhide__ = True
-        build = self._app.build if self._app else diagnose.Build()
-        diagnose.fail(title, differences, [run], build)
-
-    def saved(self, spec: RoundTripSpec, saver: str) -> tuple[runs.Run, Path]:
-        if (spec.name, saver) not in self._saved:
-            app = self.app()
-            folder = app.workdir(f"{spec.name}-saved-by-{saver}")
-            artifact = folder / "artifact" / spec.artifact
-            artifact.parent.mkdir()
-            args = fill(spec.save, artifact)
-            files = [self.case.folder / f for f in spec.files]
-            run = (
-                app.run_binary(*args, files=files)
-                if saver == "binary"
-                else app.run_script(*args, files=files)
+    def trips(self, spec: RoundTripSpec) -> RoundTrips:
+        if spec.name not in self._trips:
+            self._trips[spec.name] = RoundTrips(
+                self.app(),
+                spec.name,
+                spec.save,
+                spec.load,
+                spec.artifact,
+                tool=spec.tool,
+                files=[self.case.folder / f for f in spec.files],
             )
-            self._saved[spec.name, saver] = (run, artifact)
-        return self._saved[spec.name, saver]
+        return self._trips[spec.name]
 
-    def load(self, spec: RoundTripSpec, saver: str, loader: str) -> runs.Run:
-        _, artifact = self.saved(spec, saver)
-        app = self.app()
-        args = fill(spec.load, artifact)
-        files = [self.case.folder / f for f in spec.files]
-        if loader == "binary":
-            return app.run_binary(*args, files=files)
-        if loader == "script":
-            return app.run_script(*args, files=files)
-        invocation = app.invocation(args, None, None, files, None)
-        return runs.run(
-            "tool",
-            [tool_path(loader)],
-            [],
-            invocation,
-            app.workdir(f"{spec.name}-{saver}-to-{loader}"),
-        )
-
-
-def fill(args: tuple[str, ...], artifact: Path) -> list[str]:
-    return [
-        a.replace("{artifact}", str(artifact)).replace("{artifact_dir}", str(artifact.parent))
-        for a in args
-    ]
-
-
-def tool_path(name: str) -> str:
-    """A loader program: from the interpreter's own bin folder first (a venv's console
-    scripts), then PATH."""
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.is_file() else shutil.which(name)
-    if not found:
-        raise NuitkaPluginError(
-            f"loader tool {name!r} not found beside {sys.executable} or on "
-            "PATH; install the package that provides it"
-        )
-    return found
+    def fail(
+        self,
+        title: str,
+        differences: list[compare.Difference],
+        used: list[runs.Run],
+        folders: Sequence[Path] = (),
+    ) -> None:
+        __tracebackhide__ = True
+        diagnose.fail(title, differences, used, folders=folders)
 
 
 def require_ok(state: CaseState, run: runs.Run, doing: str) -> None:
     __tracebackhide__ = True
     if not run.ok:
         problem = run.exception or run.status
-        state.fail(f"the {run.side} failed {doing}: {problem}", [], run)
+        state.fail(f"the {run.side} failed {doing}: {problem}", [], [run])
 
 
 class ExpectedIssue(diagnose.DiagnosedFailure):
@@ -200,7 +155,7 @@ class CaseFile(pytest.File):
                     check_baseline, state, run, self.config
                 )
         for spec in case.roundtrips:
-            for saver, loader in directions(spec):
+            for saver, loader in directions(spec.tool):
                 checks[f"roundtrip:{spec.name}:{saver}->{loader}"] = functools.partial(
                     check_roundtrip, state, spec, saver, loader
                 )
@@ -271,7 +226,7 @@ def check_baseline(state: CaseState, spec: RunSpec, config: pytest.Config) -> No
             f"{state.case.baseline_rtol:g}, atol={state.case.baseline_atol:g}; "
             "--nuitka-force-regen rewrites it)",
             differences,
-            script,
+            [script],
         )
 
 
@@ -279,29 +234,26 @@ def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: s
     __tracebackhide__ = True
     if "binary" in (saver, loader) and state.app().binary is None:
         pytest.skip(SKIP_REASON)
-    saved, _ = state.saved(spec, saver)
-    require_ok(state, saved, f"to save {spec.artifact}")
-    loaded = state.load(spec, saver, loader)
-    require_ok(state, loaded, f"to load the {spec.artifact} that the {saver} saved")
-    differences = []
-    for name in spec.outputs:
-        if name not in saved.outputs or name not in loaded.outputs:
-            side = saver if name not in saved.outputs else loader
-            differences.append(compare.Difference(name, f"  not emitted by the {side}"))
-            continue
-        difference = compare.compare_array(
-            name,
-            saved.outputs[name],
-            loaded.outputs[name],
-            compare.tolerance_for(spec.rtol, name),
-            compare.tolerance_for(spec.atol, name),
-            (f"{saver} (in memory)", f"{loader} (loaded)"),
-        )
-        if difference:
-            differences.append(difference)
+    trips = state.trips(spec)
+    against: str | runs.Run = spec.against
+    if spec.against.startswith("run:"):
+        named = next(r for r in state.case.runs if r.name == spec.against[4:])
+        result = state.run(named)
+        against = result if isinstance(result, runs.Run) else result.script
+        require_ok(state, against, f"the run {named.name!r} the round-trip is held against")
+    how = state.case.comparing.then(spec.comparing)
+    failed, differences, used = trips.check(
+        saver, loader, against, spec.outputs, spec.rtol, spec.atol, how.comparators, how.exclude
+    )
+    artifact = [trips.folder(saver)]
+    if failed:
+        problem = used[-1].exception or used[-1].status
+        state.fail(f"{failed}: {problem}", [], used, artifact)
     if differences:
         state.fail(
-            f"the model the {saver} saved predicts differently when the {loader} loads it",
+            f"round-trip {saver}->{loader} ({spec.artifact}): "
+            + ", ".join(d.title for d in differences),
             differences,
-            loaded,
+            used,
+            artifact,
         )

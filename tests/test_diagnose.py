@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka.app import RunPair
 from pytest_nuitka.diagnose import DiagnosedFailure, diagnose, table
-from pytest_nuitka.environment import version_of
 
 ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"
@@ -28,6 +26,24 @@ def test_every_entry_is_unique_and_triggered_by_a_test_or_a_zoo_expectation():
     assert untested == []
 
 
+def test_every_remedy_is_verified_by_a_test_that_applies_it():
+    """``verified`` names a test function that exists, or a check of a model zoo case that
+    is collected and expected to pass (no expectation names it)."""
+    unverified = []
+    for issue in table():
+        where, _, check = issue.verified.partition("::")
+        path = ROOT / where
+        if where.startswith("tests/"):
+            ok = path.is_file() and f"def {check}(" in path.read_text()
+        else:
+            manifest = (path / "nuitka-case.toml").read_text()
+            name = check.split(":")[1] if check.startswith("roundtrip:") else ""
+            ok = f'name = "{name}"' in manifest and f'"{check}"' not in manifest
+        if not ok:
+            unverified.append((issue.id, issue.verified))
+    assert unverified == []
+
+
 def test_weights_only_unpickling_error(nuitka):
     app = nuitka.compile("apps/torch_pickle/app.py")
     run = app.run_script("{out}/model.pt")
@@ -37,23 +53,44 @@ def test_weights_only_unpickling_error(nuitka):
 
 def test_torch_jit_disabled_in_the_binary(nuitka):
     """What Nuitka's standalone default does (PYTORCH_JIT=0 before torch loads), done to the
-    binary alone: the traced module comes back plain."""
+    binary alone: the traced module comes back plain, and the binary's own record says so."""
     app = nuitka.compile(ZOO / "torch_jit_trace" / "app.py")
-    pair = RunPair(
-        app.run_script("trace"), app.run_binary("trace", env={"PYTORCH_JIT": "0"}), app.build
-    )
+    pair = app.run_both("trace", binary_env={"PYTORCH_JIT": "0"})
     with pytest.raises(DiagnosedFailure) as failure:
         pair.assert_match()
     assert ids(failure) == ["torch-jit-disabled"]
+    assert "the binary recorded torch.jit as disabled (PYTORCH_JIT='0' inside it)" in str(
+        failure.value
+    )
+    assert "note: set for the binary only: PYTORCH_JIT=0" in str(failure.value)
     assert "module: Scorer script module: False" in pair.binary.stdout
     assert "script module: True" in pair.script.stdout
+    assert (pair.script.runtime["torch_jit"], pair.binary.runtime["torch_jit"]) == (True, False)
+
+
+@pytest.mark.parametrize("mode", ["accelerated", "standalone"])
+def test_the_jit_option_alone_is_no_evidence(nuitka, mode):
+    """Built with torch-disable-jit=yes where Nuitka does not apply it (accelerated; standalone
+    shipping torch uncompiled): the JIT works on both sides, and no diagnosis may blame it."""
+    app = nuitka.compile(
+        ZOO / "torch_jit_trace" / "app.py",
+        mode=mode,
+        ship=["torch", "numpy"],
+        options=["--module-parameter=torch-disable-jit=yes"],
+    )
+    pair = app.run_both("trace")
+    pair.assert_match()
+    assert "script module: True" in pair.binary.stdout
+    assert pair.binary.runtime["torch_jit"] is True
+    assert "--module-parameter=torch-disable-jit=yes" in app.options
+    assert diagnose([pair.script, pair.binary]) == []
 
 
 def test_torch_jit_choice_is_explicit_in_every_build(nuitka):
     app = nuitka.compile(ZOO / "torch_jit_trace" / "app.py")
     if app.binary is None:
         pytest.skip("the binary side needs --nuitka-compile")
-    assert "--module-parameter=torch-disable-jit=no" in app.build.options
+    assert "--module-parameter=torch-disable-jit=no" in app.options
 
 
 def test_code_object_of_a_compiled_function(nuitka):
@@ -65,14 +102,53 @@ def test_code_object_of_a_compiled_function(nuitka):
     assert "RuntimeError: Compiled function bytecode used" in run.binary.stderr
 
 
-@pytest.mark.skipif(not version_of("tf-keras"), reason="needs tf-keras: runs in the legacy cells")
-def test_legacy_keras_set_only_at_run_time(nuitka):
-    app = nuitka.compile(ZOO / "tf_keras_import" / "app.py", env={"TF_USE_LEGACY_KERAS": None})
+@pytest.mark.nuitka_requires("tf-keras", "env:TF_USE_LEGACY_KERAS=1")
+@pytest.mark.parametrize("at_build", ["1", None], ids=["set-for-the-build-too", "unset-at-build"])
+def test_legacy_keras_rewrite_whatever_the_build_sets(nuitka, at_build):
+    """In the legacy cells the script's tensorflow.keras is tf_keras and the binary's Keras 3,
+    also with TF_USE_LEGACY_KERAS set for the build (the remedy once advised). Predictions may
+    agree; the Keras implementation each process loaded does not, and fails the check."""
+    app = nuitka.compile(ZOO / "tf_keras_import" / "app.py", env={"TF_USE_LEGACY_KERAS": at_build})
     run = app.run_both("predict", env={"TF_USE_LEGACY_KERAS": "1"})
     with pytest.raises(DiagnosedFailure) as failure:
+        run.assert_match(exclude=["keras_implementation"], stdout=False)
+    assert ids(failure) == ["legacy-keras-rewrite"]
+    message = str(failure.value)
+    assert "[keras implementation]" in message
+    assert "seen: the script loaded the model code of tf_keras 2." in message
+    assert "the binary of tf_keras 2." in message and " and Keras 3." in message
+    assert run.script.runtime["keras"] == ["tf_keras"]
+    assert "keras 3" in run.binary.runtime["keras"]
+
+
+@pytest.mark.nuitka_requires("keras", "tensorflow")
+def test_keras_traceback_filter_crash_is_named_and_the_real_error_shown(nuitka):
+    run = nuitka.compile("apps/keras_filter/app.py").run_both()
+    with pytest.raises(DiagnosedFailure) as failure:
         run.assert_match()
-    assert "legacy-keras-frozen" in ids(failure)
-    assert "TF_USE_LEGACY_KERAS was None at build time and '1' at run time" in str(failure.value)
+    assert ids(failure) == ["keras-traceback-filter"]
+    message = str(failure.value)
+    assert "bad argument to internal function" in run.binary.stderr
+    assert "negative inputs are not allowed" not in run.binary.stderr  # hidden by the filter
+    shown = message.split("the binary again with Keras's traceback filtering off")[1]
+    real = shown.split("\n[")[0]  # up to the next section
+    assert "ValueError: " in real and "negative inputs are not allowed" in real  # Keras 2 wraps it
+
+
+@pytest.mark.nuitka_requires("keras>=3")
+def test_keras_traceback_filter_hides_the_compiled_bytecode_error(nuitka):
+    """Keras 3 re-raises a Lambda's failure from None; with filtering off the binary-saved
+    Lambda's real error is the stub code object's, and compiled-bytecode names it."""
+    app = nuitka.compile(ZOO / "lambda_layer" / "app.py")
+    trip = app.roundtrip(
+        ["save", "{artifact}", "--variant", "arguments"], ["load", "{artifact}"], "model.keras"
+    )
+    with pytest.raises(DiagnosedFailure) as failure:
+        trip.assert_match()
+    assert "compiled-bytecode" in ids(failure)
+    assert "could not automatically infer the shape" in trip["binary->script"].stderr
+    assert "Compiled function bytecode used" not in trip["binary->script"].stderr
+    assert "RuntimeError: Compiled function bytecode used" in str(failure.value)
 
 
 def test_a_clean_failure_matches_nothing(nuitka):

@@ -1,0 +1,262 @@
+"""Save/load round-trips: an artifact saved by one runtime, loaded by another (or by a tool).
+
+Each direction saver->loader is checked: the save and the load succeed, and the load's outputs
+equal a reference: what the saving run held in memory (``against="save"``), the first
+direction's load (``"loads"``: for apps whose save emits nothing), or a run given by the test
+(``RunPair`` or ``Run``, the manifest's ``against = "run:NAME"``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+from . import compare, diagnose, runs
+from .compare import Comparator, Difference, Tolerance
+from .errors import NuitkaPluginError
+
+if TYPE_CHECKING:
+    from .app import App, RunPair
+
+SIDES = ("script", "binary")
+Against = Union[str, "RunPair", runs.Run]
+
+
+def tool_path(name: str) -> str:
+    """A loader program: from the interpreter's own bin folder first (a venv's console
+    scripts), then PATH."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.is_file() else shutil.which(name)
+    if not found:
+        raise NuitkaPluginError(
+            f"loader tool {name!r} not found beside {sys.executable} or on "
+            "PATH; install the package that provides it"
+        )
+    return found
+
+
+def fill(args: Sequence[str], artifact: Path) -> list[str]:
+    return [
+        a.replace("{artifact}", str(artifact)).replace("{artifact_dir}", str(artifact.parent))
+        for a in args
+    ]
+
+
+def directions(tool: str | None, binary: bool = True) -> list[tuple[str, str]]:
+    """saver -> loader pairs, the script's own first."""
+    savers = SIDES if binary else SIDES[:1]
+    loaders = [tool] if tool else list(savers)
+    return [(saver, loader) for saver in savers for loader in loaders]
+
+
+class RoundTrips:
+    """The saves and loads of one round-trip for an app, each run at most once, on demand."""
+
+    def __init__(
+        self,
+        app: App,
+        name: str,
+        save: Sequence[str],
+        load: Sequence[str],
+        artifact: str,
+        *,
+        tool: str | None = None,
+        files: Sequence[str | Path] = (),
+        env: Mapping[str, str | None] | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.app, self.name, self.artifact_name, self.tool = app, name, artifact, tool
+        self._save, self._load = tuple(save), tuple(load)
+        self._files, self._env, self._timeout = tuple(files), dict(env or {}), timeout
+        self._saved: dict[str, tuple[runs.Run, Path]] = {}
+        self._loaded: dict[tuple[str, str], runs.Run] = {}
+
+    def saved(self, saver: str) -> tuple[runs.Run, Path]:
+        """The save run of ``saver`` and the artifact's path, in a folder of its own (not the
+        run's ``{out}``, whose every file is an output)."""
+        if saver not in self._saved:
+            folder = self.app.workdir(f"{self.name}-saved-by-{saver}")
+            artifact = folder / "artifact" / self.artifact_name
+            artifact.parent.mkdir()
+            self._saved[saver] = (self._side(saver, fill(self._save, artifact)), artifact)
+        return self._saved[saver]
+
+    def folder(self, saver: str) -> Path:
+        """The folder of what ``saver`` saved (its artifact), kept with a failure."""
+        return self.saved(saver)[1].parent.parent
+
+    def loaded(self, saver: str, loader: str) -> runs.Run:
+        if (saver, loader) not in self._loaded:
+            _, artifact = self.saved(saver)
+            args = fill(self._load, artifact)
+            if loader in SIDES:
+                run = self._side(loader, args)
+            else:
+                invocation = self.app.invocation(args, None, self._env, self._files, self._timeout)
+                folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
+                run = runs.run("tool", [tool_path(loader)], [], invocation, folder)
+            self._loaded[saver, loader] = run
+        return self._loaded[saver, loader]
+
+    def _side(self, side: str, args: list[str]) -> runs.Run:
+        run = self.app.run_binary if side == "binary" else self.app.run_script
+        return run(*args, files=self._files, env=self._env, timeout=self._timeout)
+
+    def reference(self, against: Against, saver: str) -> tuple[Mapping[str, object], str]:
+        """The outputs a load is held against, and how to name them."""
+        if not isinstance(against, str):
+            run = against if isinstance(against, runs.Run) else against.script
+            return run.outputs, f"the {run.side}'s run ({' '.join(run.argv[-3:])})"
+        if against == "save":
+            return self.saved(saver)[0].outputs, f"the {saver}'s save run (in memory)"
+        if against == "loads":
+            first, loader = directions(self.tool)[0]
+            return self.loaded(first, loader).outputs, f"the {first}->{loader} load"
+        raise NuitkaPluginError(
+            f"round-trip {self.name!r}: against={against!r}: give 'save', 'loads', or a run"
+        )
+
+    def check(
+        self,
+        saver: str,
+        loader: str,
+        against: Against = "save",
+        outputs: Iterable[str] | None = None,
+        rtol: Tolerance = 0.0,
+        atol: Tolerance = 0.0,
+        comparators: Mapping[str, Comparator | str] | None = None,
+        exclude: Iterable[str] = (),
+    ) -> tuple[str | None, list[Difference], list[runs.Run]]:
+        """A direction's failure (a save or load that failed) or its differences from the
+        reference, and the runs they rest on."""
+        saved, _ = self.saved(saver)
+        if not saved.ok:
+            return f"the {saver} failed to save {self.artifact_name}", [], [saved]
+        loaded = self.loaded(saver, loader)
+        if not loaded.ok:
+            what = f"the {loader} failed to load the {self.artifact_name} that the {saver} saved"
+            return what, [], [saved, loaded]
+        if against == "loads" and (saver, loader) == directions(self.tool)[0]:
+            return None, [], [saved, loaded]  # the reference itself
+        reference, named = self.reference(against, saver)
+        label = f"{loader} (loaded)"
+        if outputs is None:
+            if not reference:
+                return None, [_nothing(named, against)], [saved, loaded]
+            found = compare.compare_outputs(
+                reference, loaded.outputs, rtol, atol, comparators, exclude, (named, label)
+            )
+        else:
+            wanted = list(outputs)
+            found = [
+                Difference(
+                    name,
+                    f"  not emitted by {named}; it emitted: {_names(reference)}" + _hint(against),
+                )
+                for name in wanted
+                if name not in reference
+            ]
+            found += [
+                Difference(
+                    name, f"  not emitted by the {label}; it emitted: {_names(loaded.outputs)}"
+                )
+                for name in wanted
+                if name in reference and name not in loaded.outputs
+            ]
+            present = [n for n in wanted if n in reference and n in loaded.outputs]
+            found += compare.compare_outputs(
+                {n: reference[n] for n in present},
+                {n: loaded.outputs[n] for n in present},
+                rtol,
+                atol,
+                comparators,
+                exclude,
+                (named, label),
+            )
+        held = [Difference(f"{d.title}; held against {named}", d.detail) for d in found]
+        return None, held, [saved, loaded]
+
+
+def _names(outputs: Mapping[str, object]) -> str:
+    return ", ".join(sorted(outputs)) or "nothing"
+
+
+def _hint(against: Against) -> str:
+    if against != "save":
+        return ""
+    return (
+        "\n  a save that emits nothing can be held against the loads (against='loads') or "
+        'against a run\'s outputs (against=<run>; in a manifest against = "run:NAME")'
+    )
+
+
+def _nothing(named: str, against: Against) -> Difference:
+    return Difference(
+        f"nothing to compare: {named} emitted nothing", "  outputs compared: none" + _hint(against)
+    )
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """Every direction of one round-trip, run; ``assert_match`` checks them all at once."""
+
+    trips: RoundTrips
+    directions: tuple[tuple[str, str], ...]
+    defaults_exclude: tuple[str, ...] = ()
+    defaults_comparators: Mapping[str, Comparator | str] = field(default_factory=dict)
+
+    def __getitem__(self, direction: str) -> runs.Run:
+        """The load of ``"saver->loader"``, e.g. ``trip["binary->script"]``."""
+        saver, _, loader = direction.partition("->")
+        if (saver, loader) not in self.directions:
+            raise KeyError(f"{direction!r}; the directions are: {', '.join(self.names)}")
+        return self.trips.loaded(saver, loader)
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{s}->{t}" for s, t in self.directions]
+
+    def saved(self, saver: str) -> runs.Run:
+        return self.trips.saved(saver)[0]
+
+    def assert_match(
+        self,
+        rtol: Tolerance = 0.0,
+        atol: Tolerance = 0.0,
+        outputs: Iterable[str] | None = None,
+        against: Against = "save",
+        comparators: Mapping[str, Comparator | str] | None = None,
+        exclude: Iterable[str] = (),
+    ) -> None:
+        """Every direction saves, loads and predicts what ``against`` holds: ``"save"`` (the
+        saving run's own outputs, the default), ``"loads"`` (the script->script load) or a
+        run. ``outputs``: the names compared (default: all the reference emitted)."""
+        __tracebackhide__ = True
+        wanted = None if outputs is None else tuple(outputs)
+        chosen = {**self.defaults_comparators, **(comparators or {})}
+        skipped = (*self.defaults_exclude, *exclude)
+        found: list[Difference] = []
+        seen: list[runs.Run] = []
+        for saver, loader in self.directions:
+            failed, differences, used = self.trips.check(
+                saver, loader, against, wanted, rtol, atol, chosen, skipped
+            )
+            seen += [run for run in used if all(run is not s for s in seen)]
+            where = f"{saver}->{loader}"
+            if failed:
+                problem = used[-1].exception or used[-1].status
+                found.append(Difference(where, f"  {failed}: {problem}"))
+            found += [Difference(f"{where}: {d.title}", d.detail) for d in differences]
+        if found:
+            bad = sorted({d.title.split(":")[0] for d in found})
+            title = (
+                f"round-trip {self.trips.name!r} ({self.trips.artifact_name}) fails in "
+                f"{len(bad)} of {len(self.directions)} direction(s): {', '.join(bad)}"
+            )
+            savers = dict.fromkeys(saver for saver, _ in self.directions)
+            artifacts = [self.trips.folder(saver) for saver in savers]
+            diagnose.fail(title, found, seen, folders=artifacts)

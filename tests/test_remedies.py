@@ -1,0 +1,113 @@
+"""Each known issue's remedy, applied: the check that failed with the issue passes, with the
+real Nuitka. ``known_issues.toml`` names these tests (``verified``), and a remedy is printed
+only when its test is here. Each test first shows the issue, then applies the remedy, in the
+matrix cell where the issue happens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_nuitka.diagnose import DiagnosedFailure, diagnose
+
+ROOT = Path(__file__).parent.parent
+ZOO = ROOT / "model_zoo"
+PROBE = "apps/probe/app.py"
+GREETING = "apps/probe/greeting.txt"
+
+
+def diagnosed(check: object) -> list[str]:
+    """The known issues a failing check was diagnosed with."""
+    with pytest.raises(DiagnosedFailure) as failure:
+        check()  # type: ignore[operator]
+    return [d.issue.id for d in failure.value.diagnoses]
+
+
+@pytest.mark.nuitka_requires("tensorflow<2.16", "keras<3")
+def test_keras_imported_directly_under_keras_2(nuitka):
+    broken = nuitka.compile(ZOO / "tf_keras_import" / "app.py").run_both("predict")
+    assert diagnosed(broken.assert_match) == ["tf-keras-rewrite"]
+    run = nuitka.compile("apps/keras_direct/app.py").run_both()
+    run.assert_match(argmax=["probs"])
+    assert "model class from keras" in run.binary.stdout
+
+
+def test_the_excluded_module_left_in(nuitka):
+    excluded = nuitka.compile(PROBE, mode="standalone", options=["--nofollow-import-to=csv"])
+    broken = excluded.run_both("--import", "csv", portable=True)
+    assert diagnosed(broken.assert_match) == ["excluded-module"]
+    app = nuitka.compile(PROBE, mode="standalone")
+    app.run_both("--import", "csv", portable=True).assert_match()
+
+
+def test_the_data_file_declared(nuitka):
+    undeclared = nuitka.compile(PROBE, mode="standalone")
+    broken = undeclared.run_both("--data", "greeting.txt", portable=True)
+    assert diagnosed(broken.assert_match) == ["data-file-missing"]
+    app = nuitka.compile(PROBE, mode="standalone", data=[GREETING])
+    run = app.run_both("--data", "greeting.txt", portable=True)
+    run.assert_match()
+    assert "hello from the data file" in run.binary.stdout
+
+
+def test_serialised_function_kept_in_a_module_not_compiled(nuitka):
+    broken = nuitka.compile("apps/code_object/app.py").run_both()
+    assert diagnosed(broken.assert_match) == ["compiled-bytecode"]
+    app = nuitka.compile(
+        "apps/code_object_kept/app.py", options=["--nofollow-import-to=serialised"]
+    )
+    run = app.run_both()
+    run.assert_match()
+    assert run.binary.stdout == "6.0\n"
+
+
+@pytest.mark.nuitka_requires("torch>=2.6")
+def test_state_dict_instead_of_a_pickled_model(nuitka):
+    app = nuitka.compile("apps/torch_pickle/app.py")
+    broken = app.run_script("{out}/model.pt")
+    assert not broken.ok
+    assert [d.issue.id for d in diagnose([broken])] == ["torch-weights-only"]
+    run = app.run_both("{out}/model.pt", "--state-dict")
+    run.assert_match(exclude=["model.pt"])
+    assert run.script.ok and run.script.stdout.startswith("loaded ")
+
+
+@pytest.mark.nuitka_requires("torch")
+def test_torch_jit_kept_on_in_a_standalone_build(nuitka):
+    """Nuitka's torch configuration sets PYTORCH_JIT=0 inside a binary that compiles torch
+    (a full standalone build) unless built with torch-disable-jit=no, the plugin's default.
+    Always: the JIT off inside the binary alone is diagnosed from the binary's own record, and
+    on it matches. With --nuitka-full-standalone (the nightly full build): the real pair of
+    builds, =yes diagnosed, =no matching."""
+    app = ZOO / "torch_jit_trace" / "app.py"
+    full = nuitka.settings.full_standalone
+    mode = "standalone" if full else "accelerated"
+    off = nuitka.compile(app, mode=mode, options=["--module-parameter=torch-disable-jit=yes"])
+    broken = off.run_both("trace", binary_env={} if full else {"PYTORCH_JIT": "0"})
+    assert diagnosed(broken.assert_match) == ["torch-jit-disabled"]
+    assert broken.binary.runtime["env"]["PYTORCH_JIT"] == "0"
+    on = nuitka.compile(app, mode=mode)  # the plugin's default: torch-disable-jit=no
+    run = on.run_both("trace")
+    run.assert_match(argmax=["scores"])
+    assert run.binary.runtime["torch_jit"] is True
+    assert "script module: True" in run.binary.stdout
+
+
+@pytest.mark.nuitka_requires("tf-keras", "env:TF_USE_LEGACY_KERAS=1")
+def test_tf_keras_attribute_in_the_legacy_cell(nuitka):
+    broken = nuitka.compile(ZOO / "tf_keras_import" / "app.py").run_both("predict")
+    assert diagnosed(lambda: broken.assert_match(argmax=["probs"])) == ["legacy-keras-rewrite"]
+    run = nuitka.compile("apps/tf_keras_attribute/app.py").run_both()
+    run.assert_match(argmax=["probs"])
+    assert run.binary.runtime["keras"] == ["tf_keras"]
+    assert "model class from tf_keras" in run.binary.stdout
+
+
+@pytest.mark.nuitka_requires("keras", "tensorflow")
+def test_keras_traceback_filtering_off_in_the_app(nuitka):
+    app = nuitka.compile("apps/keras_filter/app.py")
+    assert diagnosed(app.run_both().assert_match) == ["keras-traceback-filter"]
+    run = app.run_both("--unfiltered")
+    run.assert_match()
+    assert "negative inputs are not allowed" in run.binary.stderr

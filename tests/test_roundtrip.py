@@ -1,0 +1,292 @@
+"""Round-trips through ``app.roundtrip()`` and manifests, one-sided variables, and the evidence
+a failure keeps: inner sessions with the stand-in compiler."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_nuitka import cachetool
+
+# save emits what it saved only with --emit; the binary's load can be told to drift.
+APP = """
+import os
+import sys
+import numpy as np
+from pytest_nuitka.emit import emit
+
+compiled = "__compiled__" in globals()
+command, path = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else None)
+weights = np.float32([[0.2, 0.8], [0.6, 0.4]])
+if command == "predict":
+    emit("probs", weights)
+    emit("debug", {"pid": os.getpid()})
+elif command == "save":
+    np.save(path, weights)
+    if "--emit" in sys.argv:
+        emit("probs", weights)
+elif command == "load":
+    probs = np.load(path)
+    if compiled and os.environ.get("DRIFT"):
+        probs = probs + np.float32(1e-3)
+    emit("probs", probs)
+elif command == "env":
+    print("MODE", os.environ.get("MODE"))
+"""
+
+
+def write(pytester: pytest.Pytester, test: str, manifest: str | None = None) -> None:
+    (pytester.path / "app.py").write_text(textwrap.dedent(APP))
+    pytester.makepyfile(test_it=textwrap.dedent(test))
+    if manifest is not None:
+        folder = pytester.mkdir("case")
+        (folder / "app.py").write_text(textwrap.dedent(APP))
+        (folder / "nuitka-case.toml").write_text(textwrap.dedent(manifest))
+
+
+def test_roundtrip_checks_all_four_directions(pytester, plugin_run):
+    write(
+        pytester,
+        """
+        def test_it(nuitka):
+            app = nuitka.compile("app.py")
+            trip = app.roundtrip(save=["save", "{artifact}", "--emit"], load=["load", "{artifact}"],
+                                 artifact="model.npy")
+            trip.assert_match()
+            assert trip.names == ["script->script", "script->binary", "binary->script",
+                                  "binary->binary"]
+            assert trip["binary->script"].side == "script"
+            assert trip["script->binary"].side == "binary"
+            artifact = trip.trips.saved("binary")[1]
+            assert artifact.name == "model.npy" and artifact.parent.name == "artifact"
+            assert not str(artifact).startswith(str(trip.saved("binary").cwd.parent / "out"))
+        """,
+    )
+    plugin_run("--nuitka-compile").assert_outcomes(passed=1)
+
+
+def test_roundtrip_failure_names_each_failing_direction(pytester, plugin_run):
+    write(
+        pytester,
+        """
+        def test_it(nuitka):
+            app = nuitka.compile("app.py", env={"DRIFT": "1"})
+            app.roundtrip(save=["save", "{artifact}", "--emit"], load=["load", "{artifact}"],
+                          artifact="model.npy").assert_match()
+        """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*round-trip 'roundtrip1' (model.npy) fails in 2 of 4 direction(s): "
+            "binary->binary, script->binary",
+            "[[]script->binary: probs; held against the script's save run (in memory)[]]",
+            "*4 of 4 elements differ (bit-identical)*",
+        ]
+    )
+
+
+def test_a_save_that_emits_nothing_is_named_and_can_be_held_against_loads_or_a_run(
+    pytester, plugin_run
+):
+    write(
+        pytester,
+        """
+        SAVE, LOAD = ["save", "{artifact}"], ["load", "{artifact}"]
+
+        def test_default(nuitka):
+            nuitka.compile("app.py").roundtrip(SAVE, LOAD, "model.npy").assert_match()
+
+        def test_loads(nuitka):
+            trip = nuitka.compile("app.py").roundtrip(SAVE, LOAD, "model.npy")
+            trip.assert_match(against="loads")
+
+        def test_run(nuitka):
+            app = nuitka.compile("app.py")
+            predicted = app.run_both("predict")
+            app.roundtrip(SAVE, LOAD, "model.npy").assert_match(against=predicted,
+                                                                 outputs=["probs"])
+
+        def test_run_drift(nuitka):
+            app = nuitka.compile("app.py", env={"DRIFT": "1"})
+            predicted = app.run_both("predict")
+            app.roundtrip(SAVE, LOAD, "model.npy").assert_match(against=predicted,
+                                                                 outputs=["probs"])
+        """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(passed=2, failed=2)
+    out = result.stdout.str()
+    assert "nothing to compare: the script's save run (in memory) emitted nothing" in out
+    assert "against='loads'" in out
+    assert "not emitted by the script" not in out
+    result.stdout.fnmatch_lines(["*script->binary: probs; held against the script's run*"])
+
+
+MANIFEST = """
+description = "a save that emits nothing"
+
+[[runs]]
+name = "predict"
+args = ["predict"]
+exclude = ["debug"]
+
+[[roundtrips]]
+name = "{name}"
+save = ["save", "{{artifact}}"]
+load = ["load", "{{artifact}}"]
+artifact = "model.npy"
+{extra}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "passed", "failed", "shown"),
+    [
+        ("", 1, 4, "*script->script (model.npy): nothing to compare: the script's save run*"),
+        ('against = "loads"', 5, 0, None),
+        ('against = "run:predict"\noutputs = ["probs"]', 5, 0, None),
+        ('against = "run:predict"', 1, 4, "*debug*yes*-*"),
+        ('against = "run:predict"\nexclude = ["debug"]', 5, 0, None),
+    ],
+)
+def test_manifest_round_trip_references(pytester, plugin_run, extra, passed, failed, shown):
+    write(pytester, "", MANIFEST.format(name="npy", extra=extra))
+    result = plugin_run("--nuitka-compile", "case")
+    result.assert_outcomes(passed=passed, failed=failed)
+    if shown:
+        result.stdout.fnmatch_lines([shown])
+    assert "not emitted by the script" not in result.stdout.str()
+
+
+def test_manifest_against_an_unknown_run_is_a_collection_error(pytester, plugin_run):
+    write(pytester, "", MANIFEST.format(name="npy", extra='against = "run:nope"'))
+    result = plugin_run("--nuitka-compile", "case")
+    result.stdout.fnmatch_lines(
+        ["*roundtrips[[]0[]].against: 'run:nope': give*NAME one of the [[][[]runs[]][]]: predict"]
+    )
+
+
+def test_one_sided_variable_is_named_in_the_failure(pytester, plugin_run):
+    write(
+        pytester,
+        """
+        def test_it(nuitka):
+            pair = nuitka.compile("app.py").run_both("env", binary_env={"MODE": "fast"},
+                                                     script_env={"GONE": None})
+            assert pair.binary.env["MODE"] == "fast" and "MODE" not in pair.script.env
+            pair.assert_match()
+        """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*-MODE None",
+            "*+MODE fast",
+            "note: set for the script only: GONE=(unset)",
+            "note: set for the binary only: MODE=fast",
+        ]
+    )
+
+
+def kept_folders(cache: Path) -> list[Path]:
+    return sorted((cache / "v1" / "evidence").iterdir())
+
+
+def test_a_failure_keeps_its_runs_until_pruned(pytester, plugin_run):
+    write(
+        pytester,
+        """
+        def test_drift(nuitka):
+            app = nuitka.compile("app.py", env={"DRIFT": "1"})
+            app.roundtrip(["save", "{artifact}", "--emit"], ["load", "{artifact}"],
+                          "model.npy").assert_match()
+        """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(failed=1)
+    [kept] = kept_folders(plugin_run.cache)
+    out = result.stdout.str()
+    assert f"kept until pruned (cachetool --prune): {kept}" in out
+    assert "basetemp" not in out.split("kept until pruned")[0].split("cwd ")[-1]
+    assert f"cwd {kept}/" in out  # the message points at the copy
+    names = {p.name for p in kept.iterdir()}
+    assert {"failure.txt", "app1-roundtrip1-saved-by-binary"} <= names
+    assert any(name.endswith("-binary") and "saved" not in name for name in names)
+    assert (kept / "app1-roundtrip1-saved-by-binary" / "artifact" / "model.npy").is_file()
+    assert "fails in 2 of 4 direction(s)" in (kept / "failure.txt").read_text()
+    # Later sessions add theirs; each test keeps its newest three; the cache tool prunes them.
+    for _ in range(3):
+        plugin_run("--nuitka-compile").assert_outcomes(failed=1)
+    assert len(kept_folders(plugin_run.cache)) == 3
+    assert kept not in kept_folders(plugin_run.cache)
+    assert cachetool.main(["--cache-dir", str(plugin_run.cache)]) == 0
+    assert cachetool.main(["--cache-dir", str(plugin_run.cache), "--prune", "0"]) == 0
+    assert kept_folders(plugin_run.cache) == []
+
+
+def test_an_expected_failure_keeps_nothing(pytester, plugin_run):
+    write(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.xfail(strict=True)
+        def test_drift(nuitka):
+            app = nuitka.compile("app.py", env={"DRIFT": "1"})
+            app.roundtrip(["save", "{artifact}", "--emit"], ["load", "{artifact}"],
+                          "model.npy").assert_match()
+        """,
+    )
+    plugin_run("--nuitka-compile").assert_outcomes(xfailed=1)
+    assert kept_folders(plugin_run.cache) == []
+
+
+FILTERED_APP = """
+import os
+import sys
+
+if "unfiltered" in os.environ.get("PYTHONPATH", ""):
+    print("again", file=sys.stderr)
+    sys.exit("ValueError: the real error")
+sys.stderr.write(
+    "Traceback (most recent call last):\\n"
+    '  File "/site/keras/src/utils/traceback_utils.py", line 122, in error_handler\\n'
+    "SystemError: bad argument to internal function\\n"
+)
+sys.exit(1)
+"""
+
+
+def test_an_error_behind_the_traceback_filter_is_run_again_once(pytester, plugin_run):
+    """A failed save that went through Keras's filter fails every direction it feeds: it is
+    run again with filtering off once, and each failure shows what that run said."""
+    folder = pytester.mkdir("case")
+    (folder / "app.py").write_text(FILTERED_APP)
+    (folder / "nuitka-case.toml").write_text(
+        textwrap.dedent(
+            """
+            description = "a save that fails behind the filter"
+            [[roundtrips]]
+            name = "m"
+            save = ["save", "{artifact}"]
+            load = ["load", "{artifact}"]
+            artifact = "m.npy"
+            """
+        )
+    )
+    result = plugin_run("--nuitka-compile", "case")
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "the script failed to save m.npy: SystemError: bad argument to internal function",
+            "the script again with Keras's traceback filtering off (exit status 1; cwd *):",
+            "  exit message: ValueError: the real error",
+        ]
+    )
+    kept = {p.name for p in (plugin_run.cache / "v1" / "evidence").glob("*/*-again*")}
+    assert sorted(name.split("-", 2)[2] for name in kept) == ["binary-again1", "script-again1"]
