@@ -28,10 +28,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pytest_nuitka import environment  # noqa: E402
 from pytest_nuitka.app import App  # noqa: E402
-from pytest_nuitka.builds import Builder  # noqa: E402
-from pytest_nuitka.compilers import BuildRequest, NuitkaCompiler  # noqa: E402
+from pytest_nuitka.build import environment  # noqa: E402
+from pytest_nuitka.build.builder import Builder  # noqa: E402
+from pytest_nuitka.build.compilers import BuildRequest, NuitkaCompiler  # noqa: E402
 from pytest_nuitka.settings import Settings  # noqa: E402
 
 NUMPY_APP = ROOT / "tests" / "apps" / "numpy_stats"
@@ -65,17 +65,7 @@ class Bench:
 
     def builder(self, cache: Path | None = None) -> Builder:
         settings = Settings(
-            compile=True,
-            cache_dir=cache or self.folder("cache"),
-            cache_bytes=1 << 40,
-            rebuild=False,
-            mode="accelerated",
-            build_timeout=1800,
-            run_timeout=300,
-            nuitka_args=(),
-            frozen_env=("TF_USE_LEGACY_KERAS", "KERAS_BACKEND", "PYTORCH_JIT"),
-            full_standalone=False,
-            torch_jit=True,
+            compile=True, cache_dir=cache or self.folder("cache"), cache_bytes=1 << 40
         )
         return Builder(settings, NuitkaCompiler, "bench", lambda _: None, str)
 

@@ -9,13 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
-from . import compare, diagnose, portable, runs
-from .compare import Comparator, Difference, Tolerance
-from .errors import NuitkaPluginError
-from .normalize import DEFAULT, Policy, parse_noise
-from .roundtrip import RoundTrip, RoundTrips, directions
+from pytest_nuitka.check import compare, diagnose
+from pytest_nuitka.check.compare import Comparator, Difference, Tolerance
+from pytest_nuitka.check.normalize import DEFAULT, Policy, parse_noise
+from pytest_nuitka.check.roundtrip import RoundTrip, RoundTrips, directions
+from pytest_nuitka.errors import NotRun, NuitkaPluginError
+from pytest_nuitka.run import portable, runs
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
 
@@ -243,7 +242,7 @@ class App:
         prefix of the clean room around it; skips the test, saying why, where the kernel will
         not make one."""
         if self.binary is None:
-            pytest.skip(SKIP_REASON)
+            raise NotRun(SKIP_REASON)
         if self.mode == "accelerated":
             raise NuitkaPluginError(
                 "a portable run needs a standalone or onefile build: an accelerated binary "
@@ -256,7 +255,9 @@ class App:
         try:
             room = portable.clean_room(copy.parent, hidden, needed=[folder])
         except portable.Unavailable as reason:
-            pytest.skip(f"no clean room here, the portability check did not run: {reason}")
+            raise NotRun(
+                f"no clean room here, the portability check did not run: {reason}"
+            ) from None
         binary = copy / self.binary.name if copy.is_dir() else copy
         return folder, binary, room
 
@@ -298,7 +299,7 @@ class App:
     ) -> runs.Run:
         """``portable``: as ``run_both``."""
         if self.binary is None:
-            pytest.skip(SKIP_REASON)
+            raise NotRun(SKIP_REASON)
         invocation = self.invocation(args, stdin, env, files, timeout)
         number = next(self._count)
         if portable:
@@ -327,17 +328,17 @@ class App:
         copy of the dist (or onefile binary), with a scrubbed environment (the invocation's
         ``env`` still applies), in a clean room that hides the build's Python prefix,
         site-packages, the app's source folder and the cached build."""
-        one_sided = {"script": dict(script_env or {}), "binary": dict(binary_env or {})}
+        one_sided = _one_sided({**self.env, **(env or {})}, script_env or {}, binary_env or {})
         script_run = self.invocation(
-            args, stdin, {**(env or {}), **one_sided["script"]}, files, timeout
+            args, stdin, {**(env or {}), **(script_env or {})}, files, timeout
         )
         invocation = self.invocation(
-            args, stdin, {**(env or {}), **one_sided["binary"]}, files, timeout
+            args, stdin, {**(env or {}), **(binary_env or {})}, files, timeout
         )
         number = next(self._count)
         if self.binary is None:
             script = self._run("script", script_run, number)
-            pytest.skip(f"{SKIP_REASON} (the script ran: {script.status})")
+            raise NotRun(f"{SKIP_REASON} (the script ran: {script.status})")
         if portable:
             room = self._clean_room(number)
             binary_side = lambda: self._run_portable(invocation, *room)  # noqa: E731
@@ -369,7 +370,7 @@ class App:
         ``tool``), and return every direction for ``assert_match``: py->py, py->bin, bin->py,
         bin->bin. Saves run concurrently, then loads. Without a binary the test is skipped."""
         if self.binary is None:
-            pytest.skip(SKIP_REASON)
+            raise NotRun(SKIP_REASON)
         name = f"roundtrip{next(self._count)}"
         trips = RoundTrips(
             self, name, save, load, artifact, tool=tool, files=files, env=env, timeout=timeout
@@ -379,3 +380,22 @@ class App:
             list(pool.map(trips.saved, dict.fromkeys(saver for saver, _ in pairs)))
             list(pool.map(lambda pair: trips.loaded(*pair), pairs))
         return RoundTrip(trips, tuple(pairs), self.defaults.exclude, self.defaults.comparators)
+
+
+def _one_sided(
+    env: Mapping[str, str | None],
+    script_env: Mapping[str, str | None],
+    binary_env: Mapping[str, str | None],
+) -> dict[str, dict[str, str | None]]:
+    """The variables whose value really differs between the sides, as each side set it."""
+    sides = {"script": {**env, **script_env}, "binary": {**env, **binary_env}}
+
+    def value(side: str, name: str) -> str | None:
+        chosen = sides[side]
+        return chosen[name] if name in chosen else os.environ.get(name)
+
+    differ = {n for n in {*script_env, *binary_env} if value("script", n) != value("binary", n)}
+    return {
+        "script": {n: v for n, v in script_env.items() if n in differ},
+        "binary": {n: v for n, v in binary_env.items() if n in differ},
+    }

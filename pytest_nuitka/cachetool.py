@@ -12,8 +12,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cache import BuildCache, Entry
-from .settings import CACHE_ENV_VAR, default_cache_dir, parse_size
+from pytest_nuitka.build.cache import BuildCache, Entry
+from pytest_nuitka.settings import CACHE_ENV_VAR, default_cache_dir, parse_size
 
 
 def human(size: float) -> str:
@@ -33,15 +33,24 @@ def row(entry: Entry) -> str:
     )
 
 
+def size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_nuitka.cachetool", description=__doc__)
     parser.add_argument("--cache-dir", type=Path, help=f"default: ${CACHE_ENV_VAR} or ~/.cache")
-    parser.add_argument("--prune", metavar="SIZE", help="remove LRU builds beyond SIZE (e.g. 5G)")
+    parser.add_argument(
+        "--prune", metavar="SIZE", type=size, help="remove LRU builds beyond SIZE (e.g. 5G)"
+    )
     args = parser.parse_args(argv)
     root = args.cache_dir or Path(os.environ.get(CACHE_ENV_VAR) or default_cache_dir())
     cache = BuildCache(root.expanduser().resolve(), "cachetool", rebuild=False)
     if args.prune is not None:
-        removed = cache.prune(parse_size(args.prune))
+        removed = cache.prune(args.prune)
         builds = [e for e in removed if isinstance(e, Entry)]
         others = [e for e in removed if not isinstance(e, Entry)]
         line = f"removed {len(builds)} build(s), {human(sum(e.size for e in builds))}"

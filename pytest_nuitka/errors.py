@@ -1,4 +1,7 @@
-"""Errors the plugin reports as a plain message: each says what went wrong and what to do."""
+"""Errors the plugin reports as a plain message: each says what went wrong and what to do.
+
+The library raises these and nothing of pytest's; the plugin layer turns them into pytest's
+outcomes (a failure shown as its message, a skip with its reason)."""
 
 from __future__ import annotations
 
@@ -9,3 +12,12 @@ class NuitkaPluginError(Exception):
 
 class BuildError(NuitkaPluginError):
     """The binary could not be built."""
+
+
+class NotRun(Exception):
+    """A check that cannot run here (no binary was built, the kernel refuses a clean room);
+    reported as skipped, with this reason."""
+
+
+class CheckFailed(AssertionError):
+    """A check found a difference; reported as its message alone, which says it all."""

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-import pytest
 
 CACHE_ENV_VAR = "PYTEST_NUITKA_CACHE_DIR"
 DEFAULT_CACHE_SIZE = "20G"
@@ -17,19 +14,27 @@ MODES = ("accelerated", "standalone", "onefile")
 FROZEN_ENV_VARS = ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND", "PYTORCH_JIT")
 
 
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base, "pytest-nuitka")
+
+
 @dataclass(frozen=True)
 class Settings:
-    compile: bool
-    cache_dir: Path
-    cache_bytes: int
-    rebuild: bool
-    mode: str
-    build_timeout: float
-    run_timeout: float
-    nuitka_args: tuple[str, ...]
-    frozen_env: tuple[str, ...]
-    full_standalone: bool
-    torch_jit: bool
+    """Every default lives here: the plugin's options override them, a library user or the
+    bench sets what it needs."""
+
+    compile: bool = False
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    cache_bytes: int = 20 << 30  # DEFAULT_CACHE_SIZE
+    rebuild: bool = False
+    mode: str = "accelerated"
+    build_timeout: float = 3600.0
+    run_timeout: float = 300.0
+    nuitka_args: tuple[str, ...] = ()
+    frozen_env: tuple[str, ...] = FROZEN_ENV_VARS
+    full_standalone: bool = False
+    torch_jit: bool = True
     # How script and binary are compared (README, "Normalisation", "Artifacts").
     strict: bool = False
     rules: tuple[str, ...] = ()
@@ -46,168 +51,29 @@ def parse_size(text: str) -> int:
     try:
         return int(float(value.removesuffix(unit) if unit else value) * UNITS[unit])
     except ValueError:
-        raise pytest.UsageError(
+        raise ValueError(
             f"cache size {text!r}: give bytes or a number with K, M, G or T (e.g. 20G)"
         ) from None
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base, "pytest-nuitka")
-
-
-def add_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup("nuitka", "compiled-binary tests (pytest-nuitka)")
-
-    def add(name: str, help: str, ini_type: Literal["string", "bool"], **kwargs: Any) -> None:
-        dest = "nuitka_" + name.replace("-", "_")
-        group.addoption(f"--nuitka-{name}", dest=dest, help=help, **kwargs)
-        parser.addini(dest, help=help, type=ini_type)
-
-    add(
-        "compile",
-        "build binaries with Nuitka and compare them with the scripts; "
-        "without it, tests that need a binary are skipped",
-        "bool",
-        action="store_true",
-        default=None,
-    )
-    add(
-        "cache-dir",
-        f"where built binaries are kept (env {CACHE_ENV_VAR}; default ~/.cache/pytest-nuitka)",
-        "string",
-    )
-    add(
-        "cache-size",
-        f"prune least recently used builds beyond this size (default {DEFAULT_CACHE_SIZE}; "
-        "python -m pytest_nuitka.cachetool shows and prunes by hand)",
-        "string",
-    )
-    add(
-        "rebuild",
-        "build every binary again once in this run, ignoring cached ones",
-        "bool",
-        action="store_true",
-        default=None,
-    )
-    add("mode", "default build mode: " + ", ".join(MODES), "string", choices=MODES)
-    add(
-        "full-standalone",
-        "compile shipped packages too (standalone, onefile): ignore `ship`, as a full Nuitka "
-        "standalone build does; about an hour for a TensorFlow app on 2 cores",
-        "bool",
-        action="store_true",
-        default=None,
-    )
-    add(
-        "torch-jit",
-        "torch JIT in non-accelerated builds, passed to Nuitka as "
-        "--module-parameter=torch-disable-jit: on (default, as the script runs) or off "
-        "(Nuitka's standalone default: PYTORCH_JIT=0, traced modules come back plain)",
-        "string",
-        choices=("on", "off"),
-    )
-    add(
-        "build-timeout",
-        "seconds a build may take before it is killed (default 3600)",
-        "string",
-        type=float,
-    )
-    add(
-        "run-timeout",
-        "seconds a script or binary run may take before its process tree is killed (default 300)",
-        "string",
-        type=float,
-    )
-    group.addoption(
-        "--nuitka-force-regen",
-        action="store_true",
-        dest="nuitka_force_regen",
-        help="rewrite the model zoo's committed baselines from this cell's script "
-        "outputs (the checks fail so that the change is reviewed)",
-    )
-    group.addoption(
-        "--nuitka-results",
-        dest="nuitka_results",
-        metavar="FILE",
-        help="write this cell's outcomes as JSON, for python -m pytest_nuitka.report",
-    )
-    add(
-        "strict",
-        "compare without the normalisation rules (only the run folders are masked)",
-        "bool",
-        action="store_true",
-        default=None,
-    )
-    parser.addini(
-        "nuitka_rules",
-        "normalisation rules to turn on (opt-in ones) or off (-name) for every comparison",
-        type="args",
-    )
-    parser.addini(
-        "nuitka_noise",
-        "your own normalisation, one 'REGEX -> REPLACEMENT' per line, applied to both sides",
-        type="linelist",
-    )
-    parser.addini(
-        "nuitka_comparators",
-        "comparators of outputs, one 'NAME-OR-PATTERN = builtin-or-module:function' per line",
-        type="linelist",
-    )
-    parser.addini("nuitka_exclude", "outputs (names or file patterns) never compared", type="args")
-    parser.addini("nuitka_stderr", "compare normalised stderr too", type="bool")
-    parser.addini("nuitka_args", "extra arguments for every Nuitka build", type="args")
-    parser.addini(
-        "nuitka_frozen_env",
-        "further environment variables that Nuitka freezes at "
-        "compile time; they are keyed on and passed to builds and runs",
-        type="args",
-    )
-
-
 def check_comparison(settings: Settings) -> Settings:
-    """A bad rule name, noise line or comparator line is a usage error naming the ini key."""
-    from .normalize import check_rule_names, parse_noise
+    """A bad rule name, noise line or comparator line is a ValueError naming the ini key."""
+    from pytest_nuitka.check.normalize import check_rule_names, parse_noise
 
     unknown = check_rule_names(settings.rules)
     if unknown:
-        raise pytest.UsageError(f"nuitka_rules: unknown rule(s) {', '.join(unknown)}")
+        raise ValueError(f"nuitka_rules: unknown rule(s) {', '.join(unknown)}")
     try:
         parse_noise(settings.noise)
     except ValueError as error:
-        raise pytest.UsageError(f"nuitka_noise: {error}") from None
+        raise ValueError(f"nuitka_noise: {error}") from None
+    from pytest_nuitka.check.artifacts import check_name
+
     for line in settings.comparators:
         if "=" not in line:
-            raise pytest.UsageError(
-                f"nuitka_comparators: {line!r}: write NAME-OR-PATTERN = comparator"
-            )
+            raise ValueError(f"nuitka_comparators: {line!r}: write NAME-OR-PATTERN = comparator")
+        try:
+            check_name(line.partition("=")[2].strip())
+        except ValueError as error:
+            raise ValueError(f"nuitka_comparators: {error}") from None
     return settings
-
-
-def read_settings(config: pytest.Config) -> Settings:
-    def get(name: str) -> Any:
-        value = config.getoption(name)
-        return config.getini(name) if value is None else value
-
-    cache_dir = get("nuitka_cache_dir") or os.environ.get(CACHE_ENV_VAR) or default_cache_dir()
-    return check_comparison(
-        Settings(
-            compile=bool(get("nuitka_compile")),
-            cache_dir=Path(str(cache_dir)).expanduser().resolve(),
-            cache_bytes=parse_size(str(get("nuitka_cache_size") or DEFAULT_CACHE_SIZE)),
-            rebuild=bool(get("nuitka_rebuild")),
-            mode=str(get("nuitka_mode") or "accelerated"),
-            build_timeout=float(get("nuitka_build_timeout") or 3600),
-            run_timeout=float(get("nuitka_run_timeout") or 300),
-            nuitka_args=tuple(config.getini("nuitka_args")),
-            frozen_env=FROZEN_ENV_VARS + tuple(config.getini("nuitka_frozen_env")),
-            full_standalone=bool(get("nuitka_full_standalone")),
-            torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
-            strict=bool(get("nuitka_strict")),
-            rules=tuple(config.getini("nuitka_rules")),
-            noise=tuple(config.getini("nuitka_noise")),
-            comparators=tuple(config.getini("nuitka_comparators")),
-            exclude=tuple(config.getini("nuitka_exclude")),
-            stderr=bool(config.getini("nuitka_stderr")),
-        )
-    )

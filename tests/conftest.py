@@ -43,7 +43,7 @@ def nuitka_run(
 ):
     """Run an inner pytest session with the real Nuitka, sharing this session's build cache
     unless told otherwise. Skipped without --nuitka-compile, like every binary test."""
-    from pytest_nuitka.fixture import BUILDER
+    from pytest_nuitka.plugin.fixture import BUILDER
 
     settings = pytestconfig.stash[BUILDER].settings
     if not settings.compile:

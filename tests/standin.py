@@ -15,9 +15,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import pytest
-
-from pytest_nuitka.compilers import BuildRequest, Built, CompileFailed
+from pytest_nuitka.build.compilers import BuildRequest, Built, CompileFailed
 
 # The snapshot runs under the script's own path, as a Nuitka binary's code does, and the
 # wrapper's frame is left out of tracebacks, so that a failure reads as the script's would.
@@ -60,6 +58,6 @@ class StandInCompiler:
         return Built(binary.name, tuple(sources))
 
 
-@pytest.hookimpl
-def pytest_nuitka_compiler(config: pytest.Config) -> StandInCompiler:
+def pytest_nuitka_compiler(config: object) -> StandInCompiler:
+    """The plugin's hook (no pytest import: the library test uses this module without it)."""
     return StandInCompiler()

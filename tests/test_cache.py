@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pytest_nuitka import cachetool
-from pytest_nuitka.cache import BuildCache
-from pytest_nuitka.compilers import Built, CompileFailed
+from pytest_nuitka.build.cache import BuildCache
+from pytest_nuitka.build.compilers import Built, CompileFailed
 from pytest_nuitka.errors import BuildError
 
 
@@ -86,7 +86,7 @@ def test_killed_build_leaves_no_entry_and_no_lock(tmp_path, source):
             textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from pytest_nuitka.cache import BuildCache
+        from pytest_nuitka.build.cache import BuildCache
         def slow(workdir, product, log, **_):
             (product / "app.bin").write_text("half")
             print("building", flush=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from standin import StandInCompiler
 
-from pytest_nuitka import builds
-from pytest_nuitka.builds import Builder
+from pytest_nuitka.build import builder as builds
+from pytest_nuitka.build.builder import Builder
 from pytest_nuitka.settings import Settings
 
 SETTINGS = Settings(

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import USER_CACHE
-from pytest_nuitka.builds import Builder
-from pytest_nuitka.compilers import NuitkaCompiler
-from pytest_nuitka.fixture import BUILDER
+from pytest_nuitka.build.builder import Builder
+from pytest_nuitka.build.compilers import NuitkaCompiler
+from pytest_nuitka.plugin.fixture import BUILDER
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pytest_nuitka import compare
-from pytest_nuitka.runs import Run
+from pytest_nuitka.check import compare
+from pytest_nuitka.run.runs import Run
 
 
 def make_run(side: str, outputs=None, stdout="", stderr=b"", returncode=0) -> Run:

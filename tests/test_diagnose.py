@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka.diagnose import DiagnosedFailure, diagnose, table
+from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose, table
 
 ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pytest_nuitka import emit
-from pytest_nuitka.outputs import load_outputs
+from pytest_nuitka.run.outputs import load_outputs
 
 
 def test_emitter_imports_neither_pytest_nor_numpy():

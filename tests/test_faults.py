@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 
 from conftest import APPS, TESTS
-from pytest_nuitka import portable, process
-from pytest_nuitka.cache import BuildCache
+from pytest_nuitka.build.cache import BuildCache
+from pytest_nuitka.run import portable, process
 
 CHILD = """
 import os, sys
 from pathlib import Path
-from pytest_nuitka.cache import BuildCache
-from pytest_nuitka.compilers import Built, BuildRequest, NuitkaCompiler
+from pytest_nuitka.build.cache import BuildCache
+from pytest_nuitka.build.compilers import Built, BuildRequest, NuitkaCompiler
 from pytest_nuitka.errors import BuildError
 
 root, source = Path(sys.argv[1]), Path(sys.argv[2])
@@ -149,7 +149,7 @@ def test_two_pytest_sessions_with_two_workers_each_build_a_shared_key_once(tmp_p
 
 
 def test_a_nuitka_build_killed_at_random_moments_publishes_nothing(tmp_path, pytestconfig):
-    from pytest_nuitka.fixture import BUILDER
+    from pytest_nuitka.plugin.fixture import BUILDER
 
     if not pytestconfig.stash[BUILDER].settings.compile:
         pytest.skip("the binary side needs --nuitka-compile")
@@ -323,7 +323,7 @@ def test_a_session_killed_during_a_real_build_leaves_no_nuitka_running(
     tmp_path, pytestconfig, number, group
 ):
     """Real Nuitka, killed while scons runs: Nuitka, scons, ccache and gcc must all go."""
-    from pytest_nuitka.fixture import BUILDER
+    from pytest_nuitka.plugin.fixture import BUILDER
 
     if not pytestconfig.stash[BUILDER].settings.compile:
         pytest.skip("the binary side needs --nuitka-compile")

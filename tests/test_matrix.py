@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka import report
-from pytest_nuitka.conditions import check_condition, holds
+from pytest_nuitka.matrix import report
+from pytest_nuitka.zoo.conditions import check_condition, holds
 
 ROOT = Path(__file__).parent.parent
 

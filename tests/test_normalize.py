@@ -1,4 +1,4 @@
-from pytest_nuitka.normalize import normalize
+from pytest_nuitka.check.normalize import normalize
 
 
 def test_paths_addresses_timings_and_progress_bars():

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka import portable
-from pytest_nuitka.diagnose import DiagnosedFailure
+from pytest_nuitka.check.diagnose import DiagnosedFailure
+from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.run import portable
 
 PROBE = "apps/probe/app.py"
 GREETING = "apps/probe/greeting.txt"
@@ -73,7 +74,7 @@ def test_an_excluded_module_is_diagnosed(nuitka):
 
 def test_accelerated_binaries_are_refused_a_portable_run(nuitka):
     app = nuitka.compile(PROBE)
-    with pytest.raises(Exception, match="needs a standalone or onefile build"):
+    with pytest.raises(NuitkaPluginError, match="needs a standalone or onefile build"):
         app.run_both(portable=True)
 
 

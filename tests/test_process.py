@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka import compare, process
-from pytest_nuitka.runs import Invocation
-from pytest_nuitka.runs import run as run_once
+from pytest_nuitka.check import compare
+from pytest_nuitka.run import process
+from pytest_nuitka.run.runs import Invocation
+from pytest_nuitka.run.runs import run as run_once
 
 
 def test_timeout_kills_children_that_left_the_group(tmp_path):
@@ -172,7 +173,7 @@ HOST = """
 import os, sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from pytest_nuitka import process
+from pytest_nuitka.run import process
 
 marker, threads = sys.argv[1], sys.argv[2] == "threads"
 code = '''

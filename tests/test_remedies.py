@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka.diagnose import DiagnosedFailure, diagnose
+from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose
 
 ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"

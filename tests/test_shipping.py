@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_nuitka.build.shipping import plan
 from pytest_nuitka.errors import NuitkaPluginError
-from pytest_nuitka.shipping import plan
 
 
 def test_torch_ships_with_its_requirements_metadata_and_stdlib_needs():

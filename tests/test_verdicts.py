@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pytest_nuitka import artifacts, failures
-from pytest_nuitka.normalize import RULES, Policy, normalize, parse_noise
+from pytest_nuitka.check import artifacts, failures
+from pytest_nuitka.check.normalize import RULES, Policy, normalize, parse_noise
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -385,7 +385,7 @@ def test_noise_comparators_and_exclusions_from_test_ini_and_manifest(pytester, p
         pytester,
         app=app,
         cmp="""
-    from pytest_nuitka.compare import Difference
+    from pytest_nuitka.check.compare import Difference
     def casefold(name, a, b, rtol, atol):
         return None if a.lower() == b.lower() else Difference(name, "differs")
     """,

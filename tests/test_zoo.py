@@ -168,7 +168,7 @@ def test_unexpected_divergence_fails_with_a_table(pytester, plugin_run):
         [
             "the binary failed to load the model.npy that the script saved: TypeError: 'NoneType' "
             "object cannot be interpreted as an integer",
-            "[[]binary stderr, last * lines; exit status 1; cwd *[]]",
+            "[[]binary stderr, last * lines; args: load *; exit status 1; cwd *[]]",
         ]
     )
 
@@ -280,3 +280,10 @@ def test_malformed_manifest_is_a_collection_error(pytester, plugin_run, manifest
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*ERROR collecting demo/nuitka-case.toml*", message])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_two_cases_in_one_session_run_in_folders_of_their_own(pytester, plugin_run):
+    case(pytester, ROUNDTRIP, folder="a")
+    case(pytester, ROUNDTRIP, folder="b")
+    plugin_run("--nuitka-compile").assert_outcomes(passed=10)
+    plugin_run("--nuitka-compile", "-n", "2", subprocess=True).assert_outcomes(passed=10)

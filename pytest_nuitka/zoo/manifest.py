@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from .conditions import first_problem
-from .diagnose import table as known_issues
-from .normalize import check_rule_names, parse_noise
-from .settings import MODES
+from pytest_nuitka.check.artifacts import check_name
+from pytest_nuitka.check.diagnose import table as known_issues
+from pytest_nuitka.check.normalize import check_rule_names, parse_noise
+from pytest_nuitka.check.roundtrip import artifact_name
+from pytest_nuitka.settings import MODES
+from pytest_nuitka.zoo.conditions import first_problem
 
 MANIFEST_NAME = "nuitka-case.toml"
 OUTCOMES = ("xfail", "skip")
@@ -180,6 +182,14 @@ class _Reader:
             raise self.fail(name, problem)
         return values
 
+    def checked(self, name: str, check: Callable[[str], str]) -> str:
+        """A required string that ``check`` accepts (its ValueError names the problem)."""
+        value = self.text(name, required=True)
+        try:
+            return check(value)
+        except ValueError as error:
+            raise self.fail(name, str(error)) from None
+
     def number(self, name: str, default: float | None) -> float:
         return self.get(
             name,
@@ -234,6 +244,11 @@ def _comparing(r: _Reader) -> Comparing:
     except ValueError as error:
         raise r.fail("noise", str(error)) from None
     comparators = r.get("comparators", strings, 'a table of "name or pattern" = "comparator"', {})
+    for comparator in comparators.values():
+        try:
+            check_name(comparator)
+        except ValueError as error:
+            raise r.fail("comparators", str(error)) from None
     return Comparing(flag("strict"), rules, parsed, flag("stderr"), comparators, r.texts("exclude"))
 
 
@@ -366,7 +381,7 @@ def load_case(path: Path) -> Case:
                 save=r.texts("save"),
                 load=r.texts("load"),
                 tool=r.text("tool"),
-                artifact=r.text("artifact", required=True),
+                artifact=r.checked("artifact", artifact_name),
                 files=r.texts("files"),
                 outputs=r.get(
                     "outputs",

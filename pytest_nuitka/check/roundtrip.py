@@ -8,19 +8,21 @@ direction's load (``"loads"``: for apps whose save emits nothing), or a run give
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Union
 
-from . import compare, diagnose, runs
-from .compare import Comparator, Difference, Tolerance
-from .errors import NuitkaPluginError
+from pytest_nuitka.check import artifacts, compare, diagnose
+from pytest_nuitka.check.compare import Comparator, Difference, Tolerance
+from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.run import runs
 
 if TYPE_CHECKING:
-    from .app import App, RunPair
+    from pytest_nuitka.app import App, RunPair
 
 SIDES = ("script", "binary")
 Against = Union[str, "RunPair", runs.Run]
@@ -53,6 +55,21 @@ def directions(tool: str | None, binary: bool = True) -> list[tuple[str, str]]:
     return [(saver, loader) for saver in savers for loader in loaders]
 
 
+class ArtifactNameError(NuitkaPluginError, ValueError):
+    pass
+
+
+def artifact_name(name: str) -> str:
+    """A relative path inside the artifact's folder (``model.keras``, ``export/model``)."""
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or ".." in path.parts:
+        raise ArtifactNameError(
+            f"artifact {name!r}: give a relative path such as 'model.keras' or "
+            "'export/model': it is created in a folder of the round-trip's own"
+        )
+    return name
+
+
 class RoundTrips:
     """The saves and loads of one round-trip for an app, each run at most once, on demand."""
 
@@ -69,7 +86,8 @@ class RoundTrips:
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
     ) -> None:
-        self.app, self.name, self.artifact_name, self.tool = app, name, artifact, tool
+        self.app, self.name, self.tool = app, name, tool
+        self.artifact_name = artifact_name(artifact)
         self._save, self._load = tuple(save), tuple(load)
         self._files, self._env, self._timeout = tuple(files), dict(env or {}), timeout
         self._saved: dict[str, tuple[runs.Run, Path]] = {}
@@ -79,22 +97,35 @@ class RoundTrips:
         """The save run of ``saver`` and the artifact's path, in a folder of its own (not the
         run's ``{out}``, whose every file is an output)."""
         if saver not in self._saved:
-            folder = self.app.workdir(f"{self.name}-saved-by-{saver}")
-            artifact = folder / "artifact" / self.artifact_name
-            artifact.parent.mkdir()
-            self._saved[saver] = (self._side(saver, fill(self._save, artifact)), artifact)
+            self._saved[saver] = self._save_into(saver, f"{self.name}-saved-by-{saver}", {})
         return self._saved[saver]
+
+    def _save_into(
+        self, saver: str, where: str, extra: Mapping[str, str | None]
+    ) -> tuple[runs.Run, Path]:
+        artifact = self.app.workdir(where) / "artifact" / self.artifact_name
+        artifact.parent.mkdir(parents=True)
+        run = self._side(saver, fill(self._save, artifact), extra)
+        done: list[runs.Run] = []
+
+        def again(more: Mapping[str, str | None]) -> runs.Run:
+            """Once, into an artifact folder of its own: what the loads read stays."""
+            if not done:
+                done.append(self._save_into(saver, f"{where}-again", {**extra, **more})[0])
+            return done[0]
+
+        return dataclasses.replace(run, redo=again if run.redo else None), artifact
 
     def folder(self, saver: str) -> Path:
         """The folder of what ``saver`` saved (its artifact), kept with a failure."""
-        return self.saved(saver)[1].parent.parent
+        return self.saved(saver)[1].parents[len(PurePosixPath(self.artifact_name).parts)]
 
     def loaded(self, saver: str, loader: str) -> runs.Run:
         if (saver, loader) not in self._loaded:
             _, artifact = self.saved(saver)
             args = fill(self._load, artifact)
             if loader in SIDES:
-                run = self._side(loader, args)
+                run = self._side(loader, args, {})
             else:
                 invocation = self.app.invocation(args, None, self._env, self._files, self._timeout)
                 folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
@@ -102,20 +133,20 @@ class RoundTrips:
             self._loaded[saver, loader] = run
         return self._loaded[saver, loader]
 
-    def _side(self, side: str, args: list[str]) -> runs.Run:
+    def _side(self, side: str, args: list[str], extra: Mapping[str, str | None]) -> runs.Run:
         run = self.app.run_binary if side == "binary" else self.app.run_script
-        return run(*args, files=self._files, env=self._env, timeout=self._timeout)
+        return run(*args, files=self._files, env={**self._env, **extra}, timeout=self._timeout)
 
-    def reference(self, against: Against, saver: str) -> tuple[Mapping[str, object], str]:
-        """The outputs a load is held against, and how to name them."""
+    def reference(self, against: Against, saver: str) -> tuple[runs.Run, str]:
+        """The run whose outputs a load is held against, and how to name it."""
         if not isinstance(against, str):
             run = against if isinstance(against, runs.Run) else against.script
-            return run.outputs, f"the {run.side}'s run ({' '.join(run.argv[-3:])})"
+            return run, f"the {run.side}'s run ({run.shown_args})"
         if against == "save":
-            return self.saved(saver)[0].outputs, f"the {saver}'s save run (in memory)"
+            return self.saved(saver)[0], f"the {saver}'s save run (in memory)"
         if against == "loads":
             first, loader = directions(self.tool)[0]
-            return self.loaded(first, loader).outputs, f"the {first}->{loader} load"
+            return self.loaded(first, loader), f"the {first}->{loader} load"
         raise NuitkaPluginError(
             f"round-trip {self.name!r}: against={against!r}: give 'save', 'loads', or a run"
         )
@@ -131,54 +162,59 @@ class RoundTrips:
         comparators: Mapping[str, Comparator | str] | None = None,
         exclude: Iterable[str] = (),
     ) -> tuple[str | None, list[Difference], list[runs.Run]]:
-        """A direction's failure (a save or load that failed) or its differences from the
-        reference, and the runs they rest on."""
-        saved, _ = self.saved(saver)
+        """A direction's failure (a save, a load or the reference that failed, a save that
+        wrote nothing) or its differences from the reference, and the runs they rest on."""
+        saved, artifact = self.saved(saver)
         if not saved.ok:
-            return f"the {saver} failed to save {self.artifact_name}", [], [saved]
+            return f"the {saver} failed to save {self.artifact_name}: {problem(saved)}", [], [saved]
+        if not artifact.exists():
+            what = f"the {saver}'s save exited 0 and wrote no {self.artifact_name}"
+            return what, [], [saved]
         loaded = self.loaded(saver, loader)
         if not loaded.ok:
             what = f"the {loader} failed to load the {self.artifact_name} that the {saver} saved"
-            return what, [], [saved, loaded]
+            return f"{what}: {problem(loaded)}", [], [saved, loaded]
         if against == "loads" and (saver, loader) == directions(self.tool)[0]:
             return None, [], [saved, loaded]  # the reference itself
         reference, named = self.reference(against, saver)
+        used = [saved, loaded] + ([] if reference is saved else [reference])
+        if not reference.ok:
+            return f"{named}, the reference, failed: {problem(reference)}", [], used
+        wanted = sorted(reference.outputs) if outputs is None else list(outputs)
+        wanted = [name for name in wanted if not artifacts.excluded(name, exclude)]
+        if not wanted:
+            return None, [_nothing(named, against)], used
+        found = [
+            Difference(
+                name,
+                f"  not emitted by {named}; it emitted: {_names(reference.outputs)}"
+                + _hint(against),
+            )
+            for name in wanted
+            if name not in reference.outputs
+        ]
         label = f"{loader} (loaded)"
-        if outputs is None:
-            if not reference:
-                return None, [_nothing(named, against)], [saved, loaded]
-            found = compare.compare_outputs(
-                reference, loaded.outputs, rtol, atol, comparators, exclude, (named, label)
-            )
-        else:
-            wanted = list(outputs)
-            found = [
-                Difference(
-                    name,
-                    f"  not emitted by {named}; it emitted: {_names(reference)}" + _hint(against),
-                )
-                for name in wanted
-                if name not in reference
-            ]
-            found += [
-                Difference(
-                    name, f"  not emitted by the {label}; it emitted: {_names(loaded.outputs)}"
-                )
-                for name in wanted
-                if name in reference and name not in loaded.outputs
-            ]
-            present = [n for n in wanted if n in reference and n in loaded.outputs]
-            found += compare.compare_outputs(
-                {n: reference[n] for n in present},
-                {n: loaded.outputs[n] for n in present},
-                rtol,
-                atol,
-                comparators,
-                exclude,
-                (named, label),
-            )
+        found += [
+            Difference(name, f"  not emitted by the {label}; it emitted: {_names(loaded.outputs)}")
+            for name in wanted
+            if name in reference.outputs and name not in loaded.outputs
+        ]
+        present = [n for n in wanted if n in reference.outputs and n in loaded.outputs]
+        found += compare.compare_outputs(
+            {n: reference.outputs[n] for n in present},
+            {n: loaded.outputs[n] for n in present},
+            rtol,
+            atol,
+            comparators,
+            exclude,
+            (named, label),
+        )
         held = [Difference(f"{d.title}; held against {named}", d.detail) for d in found]
-        return None, held, [saved, loaded]
+        return None, held, used
+
+
+def problem(run: runs.Run) -> str:
+    return run.exception or run.status
 
 
 def _names(outputs: Mapping[str, object]) -> str:
@@ -248,8 +284,7 @@ class RoundTrip:
             seen += [run for run in used if all(run is not s for s in seen)]
             where = f"{saver}->{loader}"
             if failed:
-                problem = used[-1].exception or used[-1].status
-                found.append(Difference(where, f"  {failed}: {problem}"))
+                found.append(Difference(where, f"  {failed}"))
             found += [Difference(f"{where}: {d.title}", d.detail) for d in differences]
         if found:
             bad = sorted({d.title.split(":")[0] for d in found})

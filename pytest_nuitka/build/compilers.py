@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from . import process, shipping
-from .environment import c_compiler, require_nuitka
-from .errors import BuildError
-from .footprint import Footprint
+from pytest_nuitka.run import process
+
+from pytest_nuitka.build import shipping
+from pytest_nuitka.build.environment import c_compiler, require_nuitka
+from pytest_nuitka.errors import BuildError
+from pytest_nuitka.build.footprint import Footprint
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,3 @@ def read_report(report: Path, workdir: Path, home: str | None) -> Footprint:
     return Footprint(
         tuple(sorted(sources)), tuple(sorted(installed)), modules, tuple(sorted(absent))
     )
-
-
-def default_compiler() -> Compiler:
-    return NuitkaCompiler()

@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import footprint
-from .compilers import Built, CompileFailed
-from .errors import BuildError
-from .footprint import sha256_file
+from pytest_nuitka.build import footprint
+from pytest_nuitka.build.compilers import Built, CompileFailed
+from pytest_nuitka.errors import BuildError
+from pytest_nuitka.build.footprint import sha256_file
 
 FORMAT = "v1"
 FOLDERS = ("entries", "locks", "tmp", "failed", "evidence")
+PARTIAL = ".partial-"  # evidence being copied: renamed when whole, swept when stale
 KEEP_VARIANTS = 3  # source revisions kept per key, newest first
 # A build prunes only entries unused for this long: another worker may be running them.
 PRUNE_GRACE_SECONDS = 3600.0
@@ -308,7 +309,8 @@ class BuildCache:
         now = time.time()
         removed: list[Entry | Leftover] = []
         for leftover in self.leftovers():
-            stale = leftover.kind == "tmp" and now - leftover.last_used >= grace
+            unfinished = leftover.kind == "tmp" or leftover.path.name.startswith(PARTIAL)
+            stale = unfinished and now - leftover.last_used >= grace
             if stale and self._not_building(leftover.path):
                 self._discard(leftover.path)
                 removed.append(leftover)

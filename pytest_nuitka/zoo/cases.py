@@ -12,18 +12,18 @@ from __future__ import annotations
 import fnmatch
 import functools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from . import baselines, compare, diagnose, runs
-from .app import SKIP_REASON, App, RunPair
-from .conditions import all_hold, skip_reason, unmet
-from .fixture import BUILDER, Nuitka, nuitka_for
-from .manifest import Case, ManifestError, RoundTripSpec, RunSpec, load_case
-from .roundtrip import RoundTrips, directions
+from pytest_nuitka.app import SKIP_REASON, App, RunPair
+from pytest_nuitka.check import compare, diagnose
+from pytest_nuitka.check.roundtrip import RoundTrips, directions
+from pytest_nuitka.errors import CheckFailed, NotRun
+from pytest_nuitka.run import runs
+from pytest_nuitka.session import Nuitka
+from pytest_nuitka.zoo import baselines
+from pytest_nuitka.zoo.manifest import Case, ManifestError, RoundTripSpec, RunSpec
 
 
 class CaseState:
@@ -96,96 +96,40 @@ def require_ok(state: CaseState, run: runs.Run, doing: str) -> None:
         state.fail(f"the {run.side} failed {doing}: {problem}", [], [run])
 
 
-class ExpectedIssue(diagnose.DiagnosedFailure):
-    """The failure an xfail expectation predicted, diagnosed as the issue it names."""
-
-
-class CaseItem(pytest.Item):
-    def __init__(self, *, state: CaseState, check: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.state = state
-        self.check = check
-        self.expected_diagnosis: str | None = None
-        env = {**os.environ, **state.case.env}
-        missing = unmet(state.case.requires, env)
-        if missing:
-            self.add_marker(pytest.mark.skip(reason=skip_reason(missing)))
-        for expectation in state.case.expectations:
-            matches = any(fnmatch.fnmatchcase(self.name, p) for p in expectation.checks)
-            if matches and all_hold(expectation.when, env):
-                reason = f"known issue: {expectation.issue}"
-                if expectation.outcome == "skip":
-                    self.add_marker(pytest.mark.skip(reason=reason))
-                elif expectation.diagnosis:
-                    self.expected_diagnosis = expectation.diagnosis
-                    reason += f" [{expectation.diagnosis}]"
-                    self.add_marker(
-                        pytest.mark.xfail(reason=reason, strict=True, raises=ExpectedIssue)
-                    )
-                else:
-                    self.add_marker(pytest.mark.xfail(reason=reason, strict=True))
-
-    def runtest(self) -> None:
-        try:
-            self.check()
-        except diagnose.DiagnosedFailure as failure:
-            if self.expected_diagnosis in {d.issue.id for d in failure.diagnoses}:
-                raise ExpectedIssue(str(failure), failure.diagnoses) from None
-            raise
-
-    def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, f"{self.state.case.folder.name}::{self.name}"
-
-
-class CaseFile(pytest.File):
-    def collect(self) -> Iterator[pytest.Item]:
-        try:
-            case = load_case(self.path)
-        except ManifestError as error:
-            raise self.CollectError(str(error)) from None
-        state = CaseState(case, lambda: zoo_nuitka(self.config))
-        checks: dict[str, Callable[[], None]] = {}
-        mode = case.mode or self.config.stash[BUILDER].settings.mode
-        for run in case.runs:
-            checks[f"run:{run.name}"] = functools.partial(check_run, state, run)
-            if mode != "accelerated":
-                checks[f"portable:{run.name}"] = functools.partial(check_run, state, run, True)
-            if run.baseline:
-                checks[f"baseline:{run.name}"] = functools.partial(
-                    check_baseline, state, run, self.config
+def case_checks(
+    case: Case, state: CaseState, mode: str, regen: bool
+) -> dict[str, Callable[[], None]]:
+    """The case's checks by item name: ``run:``, ``portable:`` (non-accelerated builds),
+    ``baseline:``, ``roundtrip:<name>:<saver>-><loader>``. An expectation that names no check is
+    a ManifestError."""
+    checks: dict[str, Callable[[], None]] = {}
+    for run in case.runs:
+        checks[f"run:{run.name}"] = functools.partial(check_run, state, run)
+        if mode != "accelerated":
+            checks[f"portable:{run.name}"] = functools.partial(check_run, state, run, True)
+        if run.baseline:
+            checks[f"baseline:{run.name}"] = functools.partial(check_baseline, state, run, regen)
+    for spec in case.roundtrips:
+        for saver, loader in directions(spec.tool):
+            checks[f"roundtrip:{spec.name}:{saver}->{loader}"] = functools.partial(
+                check_roundtrip, state, spec, saver, loader
+            )
+    for index, expectation in enumerate(case.expectations):
+        for pattern in expectation.checks:
+            if not any(fnmatch.fnmatchcase(name, pattern) for name in checks):
+                raise ManifestError(
+                    case.path,
+                    f"expect[{index}].checks",
+                    f"{pattern!r} matches no check; the checks are: " + ", ".join(checks),
                 )
-        for spec in case.roundtrips:
-            for saver, loader in directions(spec.tool):
-                checks[f"roundtrip:{spec.name}:{saver}->{loader}"] = functools.partial(
-                    check_roundtrip, state, spec, saver, loader
-                )
-        for index, expectation in enumerate(case.expectations):
-            for pattern in expectation.checks:
-                if not any(fnmatch.fnmatchcase(name, pattern) for name in checks):
-                    raise self.CollectError(
-                        str(
-                            ManifestError(
-                                self.path,
-                                f"expect[{index}].checks",
-                                f"{pattern!r} matches no check; the checks are: "
-                                + ", ".join(checks),
-                            )
-                        )
-                    )
-        for name, check in checks.items():
-            yield CaseItem.from_parent(self, name=name, state=state, check=check)
-
-
-def zoo_nuitka(config: pytest.Config) -> Nuitka:
-    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
-    return nuitka_for(config, [config.rootpath], factory.mktemp("zoo"))
+    return checks
 
 
 def check_run(state: CaseState, spec: RunSpec, portable: bool = False) -> None:
     __tracebackhide__ = True
     result = state.run(spec, portable)
     if isinstance(result, runs.Run):
-        pytest.skip(f"{SKIP_REASON} (the script ran: {result.status})")
+        raise NotRun(f"{SKIP_REASON} (the script ran: {result.status})")
     how = state.case.comparing.then(spec.comparing)
     result.assert_match(
         spec.rtol,
@@ -201,16 +145,17 @@ def check_run(state: CaseState, spec: RunSpec, portable: bool = False) -> None:
     )
 
 
-def check_baseline(state: CaseState, spec: RunSpec, config: pytest.Config) -> None:
+def check_baseline(state: CaseState, spec: RunSpec, regen: bool) -> None:
+    """``regen``: write the baseline from this cell's script outputs (--nuitka-force-regen)."""
     __tracebackhide__ = True
     result = state.run(spec)
     script = result if isinstance(result, runs.Run) else result.script
     require_ok(state, script, f"the run {spec.name!r}")
     folder, env = state.case.folder, {**os.environ, **state.case.env}
     arrays, _ = baselines.paths(folder, spec.name)
-    if config.getoption("nuitka_force_regen") or not arrays.exists():
+    if regen or not arrays.exists():
         written = baselines.write(folder, spec.name, script.outputs, spec.baseline, env)
-        pytest.fail(f"baseline written to {written}: review it and commit it", pytrace=False)
+        raise CheckFailed(f"baseline written to {written}: review it and commit it")
     differences = baselines.compare(
         folder,
         spec.name,
@@ -233,7 +178,7 @@ def check_baseline(state: CaseState, spec: RunSpec, config: pytest.Config) -> No
 def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: str) -> None:
     __tracebackhide__ = True
     if "binary" in (saver, loader) and state.app().binary is None:
-        pytest.skip(SKIP_REASON)
+        raise NotRun(SKIP_REASON)
     trips = state.trips(spec)
     against: str | runs.Run = spec.against
     if spec.against.startswith("run:"):
@@ -247,8 +192,7 @@ def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: s
     )
     artifact = [trips.folder(saver)]
     if failed:
-        problem = used[-1].exception or used[-1].status
-        state.fail(f"{failed}: {problem}", [], used, artifact)
+        state.fail(failed, [], used, artifact)
     if differences:
         state.fail(
             f"round-trip {saver}->{loader} ({spec.artifact}): "

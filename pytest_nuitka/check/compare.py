@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from . import artifacts, failures
-from .normalize import DEFAULT, Policy
-from .runs import Run
+from pytest_nuitka.check import artifacts, failures
+from pytest_nuitka.check.normalize import DEFAULT, Policy
+from pytest_nuitka.run.runs import Run
 
 WORST = 5
 STDERR_TAIL = 15
@@ -347,7 +347,8 @@ def render(
         tail = failures.drop_noise(run.stderr).rstrip().splitlines()[-STDERR_TAIL:]
         lines += [
             "",
-            f"[{run.side} stderr, last {len(tail)} lines; {run.status}; cwd {run.cwd}]",
+            f"[{run.side} stderr, last {len(tail)} lines; args: {run.shown_args}; {run.status}; "
+            f"cwd {run.cwd}]",
             *("  " + line for line in tail),
         ]
         if run.dropped_bytes:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from .environment import version_of
+from pytest_nuitka.build.environment import version_of
 
 ENV_CONDITION = re.compile(r"env:([A-Za-z_][A-Za-z0-9_]*)(!=|=)(.*)")
 

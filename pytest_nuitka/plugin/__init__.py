@@ -1,27 +1,34 @@
-"""pytest wiring: options, the ``nuitka`` fixture, the report header and the build summary."""
+"""The plugin layer: the only part of pytest-nuitka that speaks pytest.
+
+Options, the ``nuitka`` fixture, zoo items and markers hand off to the library (build, run,
+check, zoo), and its outcomes become pytest's: ``NotRun`` a skip, ``CheckFailed`` a failure
+shown as its message, kept with its runs (``evidence``)."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Generator, Sequence
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import evidence, hooks, process
-from .builds import Builder, BuildStats
-from .compilers import Compiler, NuitkaCompiler
-from .conditions import all_hold, first_problem, skip_reason, unmet
-from .diagnose import DiagnosedFailure
-from .environment import header_line
-from .errors import BuildError, NuitkaPluginError
-from .fixture import BUILDER, Nuitka, nuitka_for
-from .manifest import MANIFEST_NAME
-from .results import KNOWN_ISSUES_PROPERTY, ResultsRecorder
-from .settings import add_options, read_settings
-from .zoo import CaseFile
+from pytest_nuitka.build.builder import Builder, BuildStats
+from pytest_nuitka.build.cache import PRUNE_GRACE_SECONDS
+from pytest_nuitka.build.compilers import Compiler, NuitkaCompiler
+from pytest_nuitka.build.environment import header_line
+from pytest_nuitka.check import evidence
+from pytest_nuitka.check.diagnose import DiagnosedFailure
+from pytest_nuitka.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError
+from pytest_nuitka.plugin import hookspecs as hooks
+from pytest_nuitka.plugin import markers
+from pytest_nuitka.plugin.fixture import BUILDER, nuitka
+from pytest_nuitka.plugin.items import CaseFile
+from pytest_nuitka.plugin.options import add_options, read_settings
+from pytest_nuitka.plugin.results import KNOWN_ISSUES_PROPERTY, ResultsRecorder
+from pytest_nuitka.run import process
+from pytest_nuitka.zoo.manifest import MANIFEST_NAME
 
 WORKER_OUTPUT = "pytest_nuitka_stats"
 
@@ -94,21 +101,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """The version markers: conditions over installed distributions and the environment."""
     for item in items:
         for mark in item.iter_markers("nuitka_requires"):
-            check_conditions(item, mark.args)
-            missing = unmet(mark.args, os.environ)
-            if missing:
-                item.add_marker(pytest.mark.skip(reason=skip_reason(missing)))
+            markers.require(item, markers.checked(item, mark.args), os.environ)
         for mark in item.iter_markers("nuitka_known_issue"):
             issue, *conditions = mark.args
-            check_conditions(item, conditions)
-            if all_hold(conditions, os.environ):
-                item.add_marker(pytest.mark.xfail(reason=f"known issue: {issue}", strict=True))
+            markers.expect(item, issue, markers.checked(item, conditions), os.environ)
 
 
-def check_conditions(item: pytest.Item, conditions: Sequence[str]) -> None:
-    problem = first_problem(conditions)
-    if problem:
-        raise pytest.UsageError(f"{item.nodeid}: {problem}")
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """The library's "cannot run here" is pytest's skip."""
+    try:
+        return (yield)
+    except NotRun as reason:
+        pytest.skip(str(reason))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -140,6 +145,8 @@ def pytest_runtest_makereport(
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(NuitkaPluginError):
         report.longrepr = f"{call.excinfo.typename}: {call.excinfo.value}"
+    if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed):
+        report.longrepr = str(call.excinfo.value)  # the message says it all
     if call.excinfo is not None and isinstance(call.excinfo.value, DiagnosedFailure):
         failure = call.excinfo.value
         report.user_properties.append(
@@ -160,12 +167,9 @@ def keep_evidence(item: pytest.Item, failure: DiagnosedFailure) -> str:
         )
     except (OSError, BuildError) as error:
         return f"{failure.msg}\n\n(the runs' folders were not kept: {error})"
+    if cache.max_bytes is not None:  # evidence counts toward the cache's size, as builds do
+        cache.prune(cache.max_bytes, grace=PRUNE_GRACE_SECONDS, keep=kept)
     return f"{message}\n\nkept until pruned (cachetool --prune): {kept}"
 
 
-@pytest.fixture
-def nuitka(request: pytest.FixtureRequest, tmp_path: Path) -> Nuitka:
-    """Compile scripts with Nuitka (cached) and compare their binaries with them."""
-    return nuitka_for(
-        request.config, [request.path.parent, request.config.rootpath], tmp_path / "nuitka"
-    )
+__all__ = ["nuitka"]  # the fixture, registered with the plugin

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .compare import Difference, compare_array
-from .environment import HEADER_DISTRIBUTIONS, HEADER_ENV_VARS, version_of
+from pytest_nuitka.build.environment import HEADER_DISTRIBUTIONS, HEADER_ENV_VARS, version_of
+from pytest_nuitka.check.compare import Difference, compare_array
 
 
 def cell(env: Mapping[str, str]) -> dict[str, str]:

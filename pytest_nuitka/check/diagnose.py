@@ -17,11 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from . import unfilter
-from .compare import Difference, render
-from .runs import Run
+from pytest_nuitka.check.compare import Difference, render
+from pytest_nuitka.errors import CheckFailed
+from pytest_nuitka.run import unfilter
+from pytest_nuitka.run.runs import Run
 
 TABLE = "known_issues.toml"
 TRIGGERS = {"output", "env", "runtime"}
@@ -61,14 +60,15 @@ class Diagnosis:
         return "\n".join(lines)
 
 
-class DiagnosedFailure(pytest.fail.Exception):  # type: ignore[misc,name-defined]
+class DiagnosedFailure(CheckFailed):
     """A check's failure that carries the known issues it matched, for the report, and the
     folders behind it (runs, artifacts), kept when the test fails."""
 
     def __init__(
         self, msg: str, diagnoses: Sequence[Diagnosis], folders: Sequence[Path] = ()
     ) -> None:
-        super().__init__(msg, pytrace=False)
+        super().__init__(msg)
+        self.msg = msg
         self.diagnoses = tuple(diagnoses)
         self.folders = tuple(folders)
 
@@ -103,32 +103,25 @@ def _named(run: Run) -> str:
 
 
 def _jit_state(run: Run) -> bool | None:
-    """Whether torch's JIT was on in the run: as the process recorded it, else from
-    PYTORCH_JIT in the environment it got."""
+    """Whether torch's JIT was on in the run, as the process recorded it (None: no record, or
+    torch never loaded)."""
     state = run.runtime.get("torch_jit")
-    if isinstance(state, bool):
-        return state
-    if run.runtime:
-        return None  # recorded, and torch.jit never loaded: nothing to say
-    return run.env.get("PYTORCH_JIT") != "0"
+    return state if isinstance(state, bool) else None
 
 
 def _torch_jit_off(runs: Sequence[Run]) -> tuple[str, str] | None:
-    """The JIT was off in one run of the check and on in another."""
+    """The JIT was off in one run of the check and on in another, by their own records."""
     states = [(run, _jit_state(run)) for run in runs]
     on = [run for run, state in states if state is True]
     off = [run for run, state in states if state is False]
     if not on or not off:
         return None
     run = off[0]
-    inside = run.runtime.get("env", {}).get("PYTORCH_JIT") if run.runtime else None
-    where = (
-        f"PYTORCH_JIT={inside!r} inside it"
-        if inside is not None
-        else f"PYTORCH_JIT={run.env.get('PYTORCH_JIT')!r} in its environment"
+    inside = run.runtime.get("env", {}).get("PYTORCH_JIT")
+    return run.side, (
+        f"the {run.side} recorded torch.jit as disabled (PYTORCH_JIT={inside!r} inside it); "
+        f"the {on[0].side} had the JIT on"
     )
-    how = "recorded torch.jit as disabled" if run.runtime else "ran"
-    return run.side, f"the {run.side} {how} ({where}); the {on[0].side} had the JIT on"
 
 
 RUNTIME_PROBES: dict[str, Callable[[Sequence[Run]], tuple[str, str] | None]] = {

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from pytest_nuitka.errors import NuitkaPluginError
+
 # Names of what is left out, with why; the README lists the same.
 EXCLUSIONS = {
     "zip-metadata": "a zip member's timestamp, permissions and compression: when and how it "
@@ -50,7 +52,7 @@ def _bytes(value: Any) -> bytes | None:
 
 
 def _difference(name: str, detail: str) -> Any:
-    from .compare import Difference  # compare imports this module
+    from pytest_nuitka.check.compare import Difference  # compare imports this module
 
     return Difference(name, detail)
 
@@ -71,17 +73,33 @@ def registered(name: str, comparators: Mapping[str, Comparator | str]) -> Compar
     return resolve(chosen) if chosen is not None else None
 
 
+class ComparatorError(NuitkaPluginError, ValueError):
+    """A comparator named by a string that is not one."""
+
+
+def check_name(spec: str) -> str:
+    """A built-in's name or ``module:function`` (imported only when used: the module may be
+    the test's own)."""
+    module, _, attribute = spec.partition(":")
+    if spec not in BUILTIN and not (module and attribute):
+        raise ComparatorError(
+            f"comparator {spec!r}: give a built-in ({', '.join(BUILTIN)}) or module:function"
+        )
+    return spec
+
+
 def resolve(spec: Comparator | str) -> Comparator:
     if not isinstance(spec, str):
         return spec
-    if spec in BUILTIN:
+    if check_name(spec) in BUILTIN:
         return BUILTIN[spec]
     module, _, attribute = spec.partition(":")
-    if not module or not attribute:
-        raise ValueError(
-            f"comparator {spec!r}: give a built-in ({', '.join(BUILTIN)}) or module:function"
-        )
-    found: Comparator = getattr(importlib.import_module(module), attribute)
+    try:
+        found: Comparator = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError) as error:
+        raise ComparatorError(f"comparator {spec!r}: {type(error).__name__}: {error}") from None
+    if not callable(found):
+        raise ComparatorError(f"comparator {spec!r}: {module}.{attribute} is not callable")
     return found
 
 
@@ -249,7 +267,7 @@ def compare_h5(name: str, script: Any, binary: Any, rtol: float, atol: float) ->
             continue
         x, y = a[key], b[key]
         if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
-            from .compare import compare_array
+            from pytest_nuitka.check.compare import compare_array
 
             difference = compare_array(key, x, y, rtol, atol)
             if difference:

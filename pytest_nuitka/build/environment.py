@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from importlib import metadata
 
-from .errors import BuildError
+from pytest_nuitka.errors import BuildError
 
 HEADER_DISTRIBUTIONS = ("nuitka", "tensorflow", "keras", "tf-keras", "torch")
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .runs import Run
+from pytest_nuitka.run.runs import Run
 
 THROUGH_FILTER = re.compile(
     r'traceback_utils\.py", line \d+, in (error_handler|_process_traceback_frames)'
@@ -45,7 +45,9 @@ def note(run: Run) -> str:
     kept = [
         line
         for line, after in zip(lines, [*lines[1:], ""], strict=True)
-        if not line.startswith('  File "<stdlib>') or not after.startswith("  File")
+        if not line.startswith('  File "')
+        or line.startswith(('  File "<app>', '  File "<appdir>'))
+        or not after.startswith('  File "')
     ]
     shown = kept[-SHOWN:] or run.stderr.rstrip().splitlines()[-SHOWN:]
     return "\n".join(

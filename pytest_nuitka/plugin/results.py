@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .baselines import cell
+from pytest_nuitka.zoo.baselines import cell
 
 MESSAGE_LIMIT = 4000
 KNOWN_ISSUES_PROPERTY = "nuitka_known_issues"  # ids from known_issues.toml a failure matched

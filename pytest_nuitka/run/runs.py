@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import failures, process
-from .emit import ENV_VAR, RUNTIME_VAR
-from .environment import module_search_path
-from .errors import NuitkaPluginError
-from .normalize import DEFAULT, Policy, normalize
-from .outputs import load_outputs
+from pytest_nuitka.build.environment import module_search_path
+from pytest_nuitka.check import failures
+from pytest_nuitka.check.normalize import DEFAULT, Policy, normalize
+from pytest_nuitka.emit import ENV_VAR, RUNTIME_VAR
+from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.run import process
+from pytest_nuitka.run.outputs import load_outputs
 
 # Set the same way for both sides so that neither run is noisier or more random than the other.
 RUN_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -52,6 +53,13 @@ class Run:
     redo: Callable[[Mapping[str, str | None]], Run] | None = field(
         default=None, repr=False, compare=False
     )
+
+    @property
+    def shown_args(self) -> str:
+        """The arguments after the program, short (paths by their last part), for headers."""
+        args = self.argv[2:] if self.side == "script" else self.argv[1:]
+        text = " ".join(Path(a).name if "/" in a else a for a in args)
+        return text if len(text) <= 60 else text[:57] + "..."
 
     @property
     def folder(self) -> Path:
@@ -178,6 +186,8 @@ def run(
     done = process.run(
         argv, cwd=cwd, env=child_env, stdin=invocation.stdin, timeout=invocation.timeout
     )
+    (folder / "stdout.txt").write_bytes(done.stdout)  # kept with a failure, whole as captured
+    (folder / "stderr.txt").write_bytes(done.stderr)
     placeholders = {
         str(out): "<out>",
         str(cwd): "<cwd>",

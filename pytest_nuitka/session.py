@@ -1,19 +1,15 @@
-"""The ``nuitka`` fixture: where a test asks for a compiled app."""
+"""What the ``nuitka`` fixture hands a test: compile a script (cached), get an ``App``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-import pytest
-
-from .app import App, Defaults
-from .builds import Builder
-from .errors import NuitkaPluginError
-from .normalize import Policy, parse_noise
-from .settings import MODES, Settings
-
-BUILDER = pytest.StashKey[Builder]()
+from pytest_nuitka.app import App, Defaults
+from pytest_nuitka.build.builder import Builder
+from pytest_nuitka.check.normalize import Policy, parse_noise
+from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.settings import MODES, Settings
 
 
 def comparison_defaults(settings: Settings) -> Defaults:
@@ -28,18 +24,6 @@ def comparison_defaults(settings: Settings) -> Defaults:
         settings.exclude,
         settings.stderr,
     )
-
-
-def nuitka_for(config: pytest.Config, search: Sequence[Path], base: Path) -> Nuitka:
-    """A ``Nuitka`` whose runs get fresh folders under ``base``."""
-
-    def workdir(name: str) -> Path:
-        folder = base / name
-        folder.mkdir(parents=True)
-        return folder
-
-    builder = config.stash[BUILDER]
-    return Nuitka(builder.settings, builder, search, workdir)
 
 
 class Nuitka:

@@ -13,19 +13,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .cache import BuildCache, Entry, sha256_tree
-from .compilers import BuildRequest, Built, Compiler
-from .environment import (
+from pytest_nuitka import __version__
+from pytest_nuitka.build.cache import BuildCache, Entry, sha256_tree
+from pytest_nuitka.build.compilers import BuildRequest, Built, Compiler
+from pytest_nuitka.build.environment import (
     build_env,
     installed_distributions,
     interpreter,
     module_search_path,
     pth_files,
 )
-from .errors import BuildError
-from .runs import with_overrides
-from .settings import Settings
+from pytest_nuitka.errors import BuildError
+from pytest_nuitka.run.runs import with_overrides
+from pytest_nuitka.settings import Settings
 
 TORCH_JIT_OPTION = "--module-parameter=torch-disable-jit="
 WHY_BUILT = {

@@ -1,0 +1,1 @@
+"""The version matrix: the cell check and the merged report of every cell's results."""

@@ -1,0 +1,33 @@
+"""The ``nuitka`` fixture, and the session's builder it draws on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from pytest_nuitka.build.builder import Builder
+from pytest_nuitka.session import Nuitka
+
+BUILDER = pytest.StashKey[Builder]()
+
+
+def nuitka_for(config: pytest.Config, search: Sequence[Path], base: Path) -> Nuitka:
+    """A ``Nuitka`` whose runs get fresh folders under ``base``."""
+
+    def workdir(name: str) -> Path:
+        folder = base / name
+        folder.mkdir(parents=True)
+        return folder
+
+    builder = config.stash[BUILDER]
+    return Nuitka(builder.settings, builder, search, workdir)
+
+
+@pytest.fixture
+def nuitka(request: pytest.FixtureRequest, tmp_path: Path) -> Nuitka:
+    """Compile scripts with Nuitka (cached) and compare their binaries with them."""
+    return nuitka_for(
+        request.config, [request.path.parent, request.config.rootpath], tmp_path / "nuitka"
+    )

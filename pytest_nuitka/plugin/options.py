@@ -1,0 +1,165 @@
+"""The plugin's command-line options and ini keys, read into plain ``Settings``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from pytest_nuitka.settings import (
+    CACHE_ENV_VAR,
+    DEFAULT_CACHE_SIZE,
+    MODES,
+    Settings,
+    check_comparison,
+    parse_size,
+)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nuitka", "compiled-binary tests (pytest-nuitka)")
+
+    def add(name: str, help: str, ini_type: Literal["string", "bool"], **kwargs: Any) -> None:
+        dest = "nuitka_" + name.replace("-", "_")
+        group.addoption(f"--nuitka-{name}", dest=dest, help=help, **kwargs)
+        parser.addini(dest, help=help, type=ini_type)
+
+    add(
+        "compile",
+        "build binaries with Nuitka and compare them with the scripts; "
+        "without it, tests that need a binary are skipped",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    add(
+        "cache-dir",
+        f"where built binaries are kept (env {CACHE_ENV_VAR}; default ~/.cache/pytest-nuitka)",
+        "string",
+    )
+    add(
+        "cache-size",
+        f"prune least recently used builds beyond this size (default {DEFAULT_CACHE_SIZE}; "
+        "python -m pytest_nuitka.cachetool shows and prunes by hand)",
+        "string",
+    )
+    add(
+        "rebuild",
+        "build every binary again once in this run, ignoring cached ones",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    add("mode", "default build mode: " + ", ".join(MODES), "string", choices=MODES)
+    add(
+        "full-standalone",
+        "compile shipped packages too (standalone, onefile): ignore `ship`, as a full Nuitka "
+        "standalone build does; about an hour for a TensorFlow app on 2 cores",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    add(
+        "torch-jit",
+        "torch JIT in non-accelerated builds, passed to Nuitka as "
+        "--module-parameter=torch-disable-jit: on (default, as the script runs) or off "
+        "(Nuitka's standalone default: PYTORCH_JIT=0, traced modules come back plain)",
+        "string",
+        choices=("on", "off"),
+    )
+    add(
+        "build-timeout",
+        "seconds a build may take before it is killed (default 3600)",
+        "string",
+        type=float,
+    )
+    add(
+        "run-timeout",
+        "seconds a script or binary run may take before its process tree is killed (default 300)",
+        "string",
+        type=float,
+    )
+    group.addoption(
+        "--nuitka-force-regen",
+        action="store_true",
+        dest="nuitka_force_regen",
+        help="rewrite the model zoo's committed baselines from this cell's script "
+        "outputs (the checks fail so that the change is reviewed)",
+    )
+    group.addoption(
+        "--nuitka-results",
+        dest="nuitka_results",
+        metavar="FILE",
+        help="write this cell's outcomes as JSON, for python -m pytest_nuitka.matrix.report",
+    )
+    add(
+        "strict",
+        "compare without the normalisation rules (only the run folders are masked)",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    parser.addini(
+        "nuitka_rules",
+        "normalisation rules to turn on (opt-in ones) or off (-name) for every comparison",
+        type="args",
+    )
+    parser.addini(
+        "nuitka_noise",
+        "your own normalisation, one 'REGEX -> REPLACEMENT' per line, applied to both sides",
+        type="linelist",
+    )
+    parser.addini(
+        "nuitka_comparators",
+        "comparators of outputs, one 'NAME-OR-PATTERN = builtin-or-module:function' per line",
+        type="linelist",
+    )
+    parser.addini("nuitka_exclude", "outputs (names or file patterns) never compared", type="args")
+    parser.addini("nuitka_stderr", "compare normalised stderr too", type="bool")
+    parser.addini("nuitka_args", "extra arguments for every Nuitka build", type="args")
+    parser.addini(
+        "nuitka_frozen_env",
+        "further environment variables that Nuitka freezes at "
+        "compile time; they are keyed on and passed to builds and runs",
+        type="args",
+    )
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    def get(name: str) -> Any:
+        value = config.getoption(name)
+        return config.getini(name) if value is None else value
+
+    try:
+        return _read(config, get)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def _read(config: pytest.Config, get: Any) -> Settings:
+    default = Settings()
+    cache_dir = get("nuitka_cache_dir") or os.environ.get(CACHE_ENV_VAR) or default.cache_dir
+    size = get("nuitka_cache_size")
+    return check_comparison(
+        Settings(
+            compile=bool(get("nuitka_compile")),
+            cache_dir=Path(str(cache_dir)).expanduser().resolve(),
+            cache_bytes=parse_size(str(size)) if size else default.cache_bytes,
+            rebuild=bool(get("nuitka_rebuild")),
+            mode=str(get("nuitka_mode") or default.mode),
+            build_timeout=float(get("nuitka_build_timeout") or default.build_timeout),
+            run_timeout=float(get("nuitka_run_timeout") or default.run_timeout),
+            nuitka_args=tuple(config.getini("nuitka_args")),
+            frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),
+            full_standalone=bool(get("nuitka_full_standalone")),
+            torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
+            strict=bool(get("nuitka_strict")),
+            rules=tuple(config.getini("nuitka_rules")),
+            noise=tuple(config.getini("nuitka_noise")),
+            comparators=tuple(config.getini("nuitka_comparators")),
+            exclude=tuple(config.getini("nuitka_exclude")),
+            stderr=bool(config.getini("nuitka_stderr")),
+        )
+    )

@@ -1,0 +1,1 @@
+"""Run: the script or the binary once, supervised, in a fresh folder (or the clean room)."""

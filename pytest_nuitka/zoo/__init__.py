@@ -1,0 +1,1 @@
+"""The model zoo: manifests (``nuitka-case.toml``), their conditions, baselines and checks."""
