@@ -15,6 +15,7 @@ from pytest_nuitka.check.normalize import DEFAULT, Policy, parse_noise
 from pytest_nuitka.check.roundtrip import RoundTrip, RoundTrips, directions
 from pytest_nuitka.errors import NotRun, NuitkaPluginError
 from pytest_nuitka.run import portable, runs
+from pytest_nuitka.settings import Mode
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
 
@@ -192,7 +193,7 @@ class App:
         script: Path,
         binary: Path | None,
         *,
-        mode: str,
+        mode: Mode,
         options: Sequence[str] = (),
         env: Mapping[str, str | None],
         timeout: float,
@@ -232,7 +233,7 @@ class App:
         paths = [self.script] + ([self.binary] if self.binary else [])
         # An accelerated binary lies in the cache but finds modules beside its source, as
         # it would where `python -m nuitka` leaves it.
-        beside = self.script.parent if side == "binary" and self.mode == "accelerated" else None
+        beside = self.script.parent if side == "binary" and self.mode == Mode.ACCELERATED else None
         return runs.run(
             side, command, paths, invocation, self.workdir(f"{number}-{side}"), source_dir=beside
         )
@@ -243,13 +244,13 @@ class App:
         not make one."""
         if self.binary is None:
             raise NotRun(SKIP_REASON)
-        if self.mode == "accelerated":
+        if self.mode == Mode.ACCELERATED:
             raise NuitkaPluginError(
                 "a portable run needs a standalone or onefile build: an accelerated binary "
                 "loads the Python it was built with (mode='standalone', or --nuitka-mode)"
             )
         folder = self.workdir(f"{number}-portable")
-        shipped = self.binary.parent if self.mode == "standalone" else self.binary
+        shipped = self.binary.parent if self.mode == Mode.STANDALONE else self.binary
         copy = portable.fresh_copy(shipped, folder / "fresh")
         hidden = [*portable.host_python_paths(), self.script.parent, self.binary.parent]
         try:

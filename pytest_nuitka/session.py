@@ -9,7 +9,7 @@ from pytest_nuitka.app import App, Defaults
 from pytest_nuitka.build.builder import Builder
 from pytest_nuitka.check.normalize import Policy, parse_noise
 from pytest_nuitka.errors import NuitkaPluginError
-from pytest_nuitka.settings import MODES, Settings
+from pytest_nuitka.settings import MODES, Mode, Settings
 
 
 def comparison_defaults(settings: Settings) -> Defaults:
@@ -76,9 +76,10 @@ class Nuitka:
         builds carry uncompiled, with what they require (--nuitka-full-standalone compiles
         them instead). ``env``: set (None: unset) for the build and every run, as Nuitka
         freezes some variables at compile time. ``timeout``: default time limit of each run."""
-        mode = mode or self.settings.mode
-        if mode not in MODES:
-            raise NuitkaPluginError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        chosen = mode or self.settings.mode
+        if chosen not in MODES:
+            raise NuitkaPluginError(f"unknown mode {chosen!r}; choose one of {', '.join(MODES)}")
+        mode = Mode(chosen)
         source = self.path(script)
         if not source.is_file() or source.suffix != ".py":
             raise NuitkaPluginError(f"{source} is not a Python script (a .py file)")

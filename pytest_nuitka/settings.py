@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 CACHE_ENV_VAR = "PYTEST_NUITKA_CACHE_DIR"
 DEFAULT_CACHE_SIZE = "20G"
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-MODES = ("accelerated", "standalone", "onefile")
+
+
+class Mode(StrEnum):
+    """How a script is built: the app alone (frameworks from the environment), a dist folder,
+    or one file. A StrEnum: options and manifests give the plain names."""
+
+    ACCELERATED = "accelerated"
+    STANDALONE = "standalone"
+    ONEFILE = "onefile"
+
+
+MODES = tuple(mode.value for mode in Mode)
 # Nuitka's package configuration reads these while compiling and bakes the result in.
 FROZEN_ENV_VARS = ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND", "PYTORCH_JIT")
 
@@ -28,7 +40,7 @@ class Settings:
     cache_dir: Path = field(default_factory=default_cache_dir)
     cache_bytes: int = 20 << 30  # DEFAULT_CACHE_SIZE
     rebuild: bool = False
-    mode: str = "accelerated"
+    mode: Mode = Mode.ACCELERATED
     build_timeout: float = 3600.0
     run_timeout: float = 300.0
     nuitka_args: tuple[str, ...] = ()

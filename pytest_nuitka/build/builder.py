@@ -25,7 +25,7 @@ from pytest_nuitka.build.environment import (
 )
 from pytest_nuitka.errors import BuildError
 from pytest_nuitka.run.runs import with_overrides
-from pytest_nuitka.settings import Settings
+from pytest_nuitka.settings import Mode, Settings
 
 TORCH_JIT_OPTION = "--module-parameter=torch-disable-jit="
 WHY_BUILT = {
@@ -102,11 +102,11 @@ def tools_on_path(env: dict[str, str]) -> dict[str, str]:
 
 def describe(request: BuildRequest) -> str:
     """The mode as the progress lines name it, e.g. 'standalone, shipping torch'."""
-    words = [request.mode]
+    words = [str(request.mode)]
     if request.ship:
         words.append("shipping " + ", ".join(request.ship))
     jit = [o for o in request.options if o.startswith(TORCH_JIT_OPTION)]
-    if request.mode != "accelerated" and jit:
+    if request.mode != Mode.ACCELERATED and jit:
         words.append("torch JIT " + ("off" if jit[-1].endswith("=yes") else "on"))
     return ", ".join(words)
 
@@ -165,7 +165,7 @@ class Builder:
         self,
         script: Path,
         *,
-        mode: str,
+        mode: Mode,
         options: Sequence[str],
         data: Sequence[Path],
         ship: Sequence[str],
@@ -178,7 +178,7 @@ class Builder:
             mode=mode,
             options=self.options(options),
             data=tuple(data),
-            ship=() if mode == "accelerated" or self.settings.full_standalone else tuple(ship),
+            ship=() if mode == Mode.ACCELERATED or self.settings.full_standalone else tuple(ship),
             env=tools_on_path(with_overrides(os.environ, env)),
             timeout=self.settings.build_timeout,
         )

@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pytest_nuitka.run import process
-
 from pytest_nuitka.build import shipping
 from pytest_nuitka.build.environment import c_compiler, require_nuitka
-from pytest_nuitka.errors import BuildError
 from pytest_nuitka.build.footprint import Footprint
+from pytest_nuitka.errors import BuildError
+from pytest_nuitka.run import process
+from pytest_nuitka.settings import Mode
 
 
 @dataclass(frozen=True)
 class BuildRequest:
     script: Path
-    mode: str
+    mode: Mode
     options: tuple[str, ...]
     data: tuple[Path, ...]
     ship: tuple[str, ...]  # packages shipped uncompiled in a standalone dist
@@ -145,7 +145,7 @@ class NuitkaCompiler:
             f"--report={workdir / 'report.xml'}",
         ]
         cmd += [f"--follow-import-to={name}" for name in followed_modules(request.script)]
-        if request.mode != "accelerated":  # accelerated binaries read data beside the source
+        if request.mode != Mode.ACCELERATED:  # accelerated binaries read data beside the source
             for path in request.data:
                 target = (
                     path.relative_to(request.script.parent)
@@ -154,14 +154,14 @@ class NuitkaCompiler:
                 )
                 kind = "dir" if path.is_dir() else "files"
                 cmd.append(f"--include-data-{kind}={path}={target}")
-        if request.ship and request.mode != "accelerated":
+        if request.ship and request.mode != Mode.ACCELERATED:
             cmd += shipping.plan(list(request.ship)).nuitka_options()
         return [*cmd, *request.options, str(request.script)]
 
     @staticmethod
     def shipped_files(request: BuildRequest) -> tuple[Path, ...]:
         """Every file of the folders a partial standalone build copies as installed."""
-        if not request.ship or request.mode == "accelerated":
+        if not request.ship or request.mode == Mode.ACCELERATED:
             return ()
         files = []
         for folder in shipping.plan(list(request.ship)).folders:
@@ -202,7 +202,7 @@ class NuitkaCompiler:
     @staticmethod
     def _publish(request: BuildRequest, workdir: Path, product: Path) -> str:
         binary = f"{request.name}.bin"
-        if request.mode == "standalone":
+        if request.mode == Mode.STANDALONE:
             shutil.move(workdir / f"{request.name}.dist", product / f"{request.name}.dist")
             return f"{request.name}.dist/{binary}"
         shutil.move(workdir / binary, product / binary)

@@ -19,7 +19,8 @@ from importlib import metadata
 
 from pytest_nuitka.errors import BuildError
 
-HEADER_DISTRIBUTIONS = ("nuitka", "tensorflow", "keras", "tf-keras", "torch")
+FRAMEWORKS = ("tensorflow", "keras", "tf-keras", "torch")  # distributions, as cells name them
+HEADER_DISTRIBUTIONS = ("nuitka", *FRAMEWORKS)
 
 # Environment variables that change what a build produces, found in the public sources and
 # manuals of each program the build runs (Linux):

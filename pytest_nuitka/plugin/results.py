@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pytest_nuitka.build.environment import FRAMEWORKS
 from pytest_nuitka.zoo.baselines import cell
 
 MESSAGE_LIMIT = 4000
@@ -19,11 +20,7 @@ def cell_label(versions: dict[str, str]) -> str:
     """tox's environment name when there is one, else the versions that make the cell."""
     if os.environ.get("TOX_ENV_NAME"):
         return os.environ["TOX_ENV_NAME"]
-    parts = [
-        f"{name} {versions[name]}"
-        for name in ("tensorflow", "keras", "tf-keras", "torch")
-        if versions.get(name, "-") != "-"
-    ]
+    parts = [f"{name} {versions[name]}" for name in FRAMEWORKS if versions.get(name, "-") != "-"]
     parts += [
         f"{var}={versions[var]}"
         for var in ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND")

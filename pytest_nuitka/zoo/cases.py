@@ -22,6 +22,7 @@ from pytest_nuitka.check.roundtrip import RoundTrips, directions
 from pytest_nuitka.errors import CheckFailed, NotRun
 from pytest_nuitka.run import runs
 from pytest_nuitka.session import Nuitka
+from pytest_nuitka.settings import Mode
 from pytest_nuitka.zoo import baselines
 from pytest_nuitka.zoo.manifest import Case, ManifestError, RoundTripSpec, RunSpec
 
@@ -97,7 +98,7 @@ def require_ok(state: CaseState, run: runs.Run, doing: str) -> None:
 
 
 def case_checks(
-    case: Case, state: CaseState, mode: str, regen: bool
+    case: Case, state: CaseState, mode: Mode, regen: bool
 ) -> dict[str, Callable[[], None]]:
     """The case's checks by item name: ``run:``, ``portable:`` (non-accelerated builds),
     ``baseline:``, ``roundtrip:<name>:<saver>-><loader>``. An expectation that names no check is
@@ -105,7 +106,7 @@ def case_checks(
     checks: dict[str, Callable[[], None]] = {}
     for run in case.runs:
         checks[f"run:{run.name}"] = functools.partial(check_run, state, run)
-        if mode != "accelerated":
+        if mode != Mode.ACCELERATED:
             checks[f"portable:{run.name}"] = functools.partial(check_run, state, run, True)
         if run.baseline:
             checks[f"baseline:{run.name}"] = functools.partial(check_baseline, state, run, regen)

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from pytest_nuitka.check.artifacts import check_name
+from pytest_nuitka.check.compare import Tolerance
 from pytest_nuitka.check.diagnose import table as known_issues
 from pytest_nuitka.check.normalize import check_rule_names, parse_noise
 from pytest_nuitka.check.roundtrip import artifact_name
-from pytest_nuitka.settings import MODES
+from pytest_nuitka.settings import MODES, Mode
 from pytest_nuitka.zoo.conditions import first_problem
 
 MANIFEST_NAME = "nuitka-case.toml"
@@ -27,9 +28,6 @@ T = TypeVar("T")
 class ManifestError(Exception):
     def __init__(self, path: Path, key: str, problem: str) -> None:
         super().__init__(f"{path}: {key}: {problem}")
-
-
-Tolerance = float | dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ class Case:
     description: str
     requires: tuple[str, ...]  # conditions; every check is skipped where one does not hold
     app: Path
-    mode: str | None
+    mode: Mode | None
     ship: tuple[str, ...]
     options: tuple[str, ...]
     data: tuple[Path, ...]
@@ -429,7 +427,7 @@ def load_case(path: Path) -> Case:
         description=top.text("description", required=True),
         requires=requires,
         app=app,
-        mode=mode,
+        mode=Mode(mode) if mode else None,
         ship=top.texts("ship"),
         options=top.texts("options"),
         data=data,
