@@ -10,6 +10,7 @@ empty at its start, so "cold" means cold; the user's caches are not touched.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -31,8 +32,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from pytest_nuitka.app import App  # noqa: E402
 from pytest_nuitka.build import environment  # noqa: E402
 from pytest_nuitka.build.builder import Builder  # noqa: E402
+from pytest_nuitka.build.cache import Entry  # noqa: E402
 from pytest_nuitka.build.compilers import BuildRequest, NuitkaCompiler  # noqa: E402
-from pytest_nuitka.settings import Settings  # noqa: E402
+from pytest_nuitka.matrix.report import markdown_table  # noqa: E402
+from pytest_nuitka.settings import Mode, Settings  # noqa: E402
 
 NUMPY_APP = ROOT / "tests" / "apps" / "numpy_stats"
 KERAS_APP = ROOT / "tests" / "apps" / "keras_predict" / "app.py"
@@ -70,8 +73,16 @@ class Bench:
         return Builder(settings, NuitkaCompiler, "bench", lambda _: None, str)
 
     def build(self, builder: Builder, script: Path) -> Path:
-        entry = builder.build(script, mode="accelerated", options=(), data=(), ship=(), env={})
+        entry = builder.build(script, mode=Mode.ACCELERATED, options=(), data=(), ship=(), env={})
         return entry.executable
+
+    def build_each(self, builder: Builder, scripts: list[Path]) -> None:
+        for script in scripts:
+            self.build(builder, script)
+
+    def build_fresh(self, cache: Path, script: Path) -> Path:
+        """A build by a new session's builder (nothing memoised)."""
+        return self.build(self.builder(cache), script)
 
     def row(self, name: str, a: str, b: str, va: list[float], vb: list[float], target: str,
             met: bool | None, unit: str = "s", note: str = "") -> None:  # fmt: skip
@@ -105,13 +116,13 @@ class Bench:
         plugin, hand = [], []
         for _ in range(self.reps):
             builder = self.builder()
-            plugin.append(timed(lambda b=builder: self.build(b, script)))
+            plugin.append(timed(functools.partial(self.build, builder, script)))
             request = BuildRequest(
-                script, "accelerated", builder.options(()), (), (), dict(os.environ), 1800.0
+                script, Mode.ACCELERATED, builder.options(()), (), (), dict(os.environ), 1800.0
             )
             workdir = self.folder("by-hand")
             command = NuitkaCompiler().command(request, workdir)
-            hand.append(timed(lambda c=command, w=workdir: run_ok(c, w)))
+            hand.append(timed(functools.partial(run_ok, command, workdir)))
         overhead = statistics.median(plugin) / statistics.median(hand) - 1
         self.row(
             "cold compile: plugin vs `python -m nuitka` by hand (ccache warm)",
@@ -129,7 +140,7 @@ class Bench:
         for _ in range(self.reps):
             forget_session()
             builder = self.builder(cache)  # a new session: nothing memoised
-            costs.append(timed(lambda b=builder: [self.build(b, s) for s in scripts]) / 3)
+            costs.append(timed(functools.partial(self.build_each, builder, scripts)) / 3)
             builds += builder.stats.builds
         per_app_ms = [c * 1000 for c in costs]
         self.rows.append(
@@ -152,9 +163,9 @@ class Bench:
         data = [script.parent / "checkpoint", script.parent / "idx2cls.json"]
         ship = ["torch", "numpy", "pillow"]
 
-        def build(builder: Builder) -> Any:
+        def build(builder: Builder) -> Entry:
             return builder.build(
-                script, mode="standalone", options=(), data=data, ship=ship, env={}
+                script, mode=Mode.STANDALONE, options=(), data=data, ship=ship, env={}
             )
 
         entry = build(self.builder(cache))
@@ -165,7 +176,7 @@ class Bench:
         for _ in range(self.reps):
             forget_session()
             builder = self.builder(cache)
-            costs.append(timed(lambda b=builder: build(b)) * 1000)
+            costs.append(timed(functools.partial(build, builder)) * 1000)
             builds += builder.stats.builds
         self.rows.append(
             {
@@ -187,10 +198,10 @@ class Bench:
             os.environ["CCACHE_DIR"] = str(self.folder("ccache"))
             script = self.app_copy(f"edit{rep}")
             cache = self.folder("cache-edit")
-            cold.append(timed(lambda s=script, c=cache: self.build(self.builder(c), s)))
+            cold.append(timed(functools.partial(self.build_fresh, cache, script)))
             with script.open("a") as f:
                 f.write("# one edited line\n")
-            edited.append(timed(lambda s=script, c=cache: self.build(self.builder(c), s)))
+            edited.append(timed(functools.partial(self.build_fresh, cache, script)))
         share = statistics.median(edited) / statistics.median(cold)
         self.row(
             "one-line edit: rebuild vs cold (all caches empty)",
@@ -204,7 +215,7 @@ class Bench:
         """run_both (script and binary at once) vs one after the other, on a Keras app."""
         binary = self.build(self.builder(), KERAS_APP)
         app = App(
-            KERAS_APP, binary, mode="accelerated", env={}, timeout=300,
+            KERAS_APP, binary, mode=Mode.ACCELERATED, env={}, timeout=300,
             workdir=self.folder, resolve=Path,
         )  # fmt: skip
         both, serial = [], []
@@ -242,7 +253,9 @@ class Bench:
             for i in range(4)
         )
         (suite / "test_suite.py").write_text("import pytest\n" + tests)
-        single, parallel, builds = [], [], set()
+        single: list[float] = []
+        parallel: list[float] = []
+        builds: set[int] = set()
         for _ in range(self.reps):
             for workers, into in ((None, single), ("2", parallel)):
                 command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
@@ -287,23 +300,22 @@ def values(found: dict[str, float] | None, unit: str) -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = [
-        "| measure | A / B | A: median (min-max) | B: median (min-max) | A/B | target | met |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
+    header = ["measure", "A / B", "A: median (min-max)", "B: median (min-max)", "A/B", "target"]
+    cells = []
     for row in rows:
         ratio = row.get("ratio")
-        cells = [
-            row["measure"],
-            f"{row['a']} / {row['b']}" if "a" in row else "",
-            values(row["a_values"], row["unit"]),
-            values(row.get("b_values"), row["unit"]),
-            f"{ratio['median']:.3f} ({ratio['min']:.3f}-{ratio['max']:.3f})" if ratio else "",
-            row["target"] + (f"; {row['note']}" if row["note"] else ""),
-            {True: "yes", False: "NO", None: "-"}[row["met"]],
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        cells.append(
+            [
+                row["measure"],
+                f"{row['a']} / {row['b']}" if "a" in row else "",
+                values(row["a_values"], row["unit"]),
+                values(row.get("b_values"), row["unit"]),
+                f"{ratio['median']:.3f} ({ratio['min']:.3f}-{ratio['max']:.3f})" if ratio else "",
+                row["target"] + (f"; {row['note']}" if row["note"] else ""),
+                {True: "yes", False: "NO", None: "-"}[row["met"]],
+            ]
+        )
+    return "\n".join(markdown_table([*header, "met"], cells))
 
 
 def main() -> int:

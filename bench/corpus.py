@@ -23,6 +23,8 @@ import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from pytest_nuitka.matrix.report import markdown_table
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 
@@ -125,10 +127,9 @@ def main() -> int:
                 "ci": bool(entry.get("ci")),
             }
         )
-    print("| program | Nuitka's tool | plugin | outcome |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        print(f"| `{row['program']}` | {row['nuitka']} | {row['plugin']} | {row['outcome']} |")
+    header = ["program", "Nuitka's tool", "plugin", "outcome"]
+    cells = [[f"`{r['program']}`", r["nuitka"], r["plugin"], r["outcome"]] for r in rows]
+    print("\n".join(markdown_table(header, cells)))
     print(
         f"\n{len(rows)} programs: {tally['agree']} agree, {tally['false alarm']} false "
         f"alarm(s), {tally['miss']} miss(es); plugin run {plugin_seconds:.0f}s"

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_nuitka.check import compare, diagnose
-from pytest_nuitka.check.compare import Comparator, Difference, Tolerance
-from pytest_nuitka.check.normalize import DEFAULT, Policy, parse_noise
+from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
 from pytest_nuitka.check.roundtrip import RoundTrip, RoundTrips, directions
 from pytest_nuitka.errors import NotRun, NuitkaPluginError
 from pytest_nuitka.run import portable, runs
+from pytest_nuitka.run.normalize import DEFAULT, Policy, parse_noise
+from pytest_nuitka.run.runs import Side
 from pytest_nuitka.settings import Mode
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
@@ -228,12 +229,14 @@ class App:
             timeout=timeout or self.timeout,
         )
 
-    def _run(self, side: str, invocation: runs.Invocation, number: int) -> runs.Run:
-        command = [str(self.binary)] if side == "binary" else [runs.python(), str(self.script)]
+    def _run(self, side: Side, invocation: runs.Invocation, number: int) -> runs.Run:
+        command = [str(self.binary)] if side == Side.BINARY else [runs.python(), str(self.script)]
         paths = [self.script] + ([self.binary] if self.binary else [])
         # An accelerated binary lies in the cache but finds modules beside its source, as
         # it would where `python -m nuitka` leaves it.
-        beside = self.script.parent if side == "binary" and self.mode == Mode.ACCELERATED else None
+        beside = (
+            self.script.parent if side == Side.BINARY and self.mode == Mode.ACCELERATED else None
+        )
         return runs.run(
             side, command, paths, invocation, self.workdir(f"{number}-{side}"), source_dir=beside
         )
@@ -269,7 +272,7 @@ class App:
         home = folder / "home"
         home.mkdir()
         return runs.run(
-            "binary",
+            Side.BINARY,
             [*room, str(binary)],
             [self.script, self.binary, binary],
             invocation,
@@ -287,7 +290,7 @@ class App:
     ) -> runs.Run:
         """Run the script with the interpreter the binary is built against."""
         invocation = self.invocation(args, stdin, env, files, timeout)
-        return self._run("script", invocation, next(self._count))
+        return self._run(Side.SCRIPT, invocation, next(self._count))
 
     def run_binary(
         self,
@@ -305,7 +308,7 @@ class App:
         number = next(self._count)
         if portable:
             return self._run_portable(invocation, *self._clean_room(number))
-        return self._run("binary", invocation, number)
+        return self._run(Side.BINARY, invocation, number)
 
     def run_both(
         self,
@@ -338,15 +341,15 @@ class App:
         )
         number = next(self._count)
         if self.binary is None:
-            script = self._run("script", script_run, number)
+            script = self._run(Side.SCRIPT, script_run, number)
             raise NotRun(f"{SKIP_REASON} (the script ran: {script.status})")
         if portable:
             room = self._clean_room(number)
             binary_side = lambda: self._run_portable(invocation, *room)  # noqa: E731
         else:
-            binary_side = lambda: self._run("binary", invocation, number)  # noqa: E731
+            binary_side = lambda: self._run(Side.BINARY, invocation, number)  # noqa: E731
         with ThreadPoolExecutor(2) as pool:
-            script_future = pool.submit(self._run, "script", script_run, number)
+            script_future = pool.submit(self._run, Side.SCRIPT, script_run, number)
             binary_future = pool.submit(binary_side)
             return RunPair(
                 script_future.result(),
@@ -389,14 +392,16 @@ def _one_sided(
     binary_env: Mapping[str, str | None],
 ) -> dict[str, dict[str, str | None]]:
     """The variables whose value really differs between the sides, as each side set it."""
-    sides = {"script": {**env, **script_env}, "binary": {**env, **binary_env}}
+    sides = {Side.SCRIPT: {**env, **script_env}, Side.BINARY: {**env, **binary_env}}
 
-    def value(side: str, name: str) -> str | None:
+    def value(side: Side, name: str) -> str | None:
         chosen = sides[side]
         return chosen[name] if name in chosen else os.environ.get(name)
 
-    differ = {n for n in {*script_env, *binary_env} if value("script", n) != value("binary", n)}
+    differ = {
+        n for n in {*script_env, *binary_env} if value(Side.SCRIPT, n) != value(Side.BINARY, n)
+    }
     return {
-        "script": {n: v for n, v in script_env.items() if n in differ},
-        "binary": {n: v for n, v in binary_env.items() if n in differ},
+        Side.SCRIPT: {n: v for n, v in script_env.items() if n in differ},
+        Side.BINARY: {n: v for n, v in binary_env.items() if n in differ},
     }

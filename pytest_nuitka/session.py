@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pytest_nuitka.app import App, Defaults
 from pytest_nuitka.build.builder import Builder
-from pytest_nuitka.check.normalize import Policy, parse_noise
 from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.run.normalize import Policy, parse_noise
 from pytest_nuitka.settings import MODES, Mode, Settings
 
 

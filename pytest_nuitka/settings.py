@@ -70,7 +70,7 @@ def parse_size(text: str) -> int:
 
 def check_comparison(settings: Settings) -> Settings:
     """A bad rule name, noise line or comparator line is a ValueError naming the ini key."""
-    from pytest_nuitka.check.normalize import check_rule_names, parse_noise
+    from pytest_nuitka.run.normalize import check_rule_names, parse_noise
 
     unknown = check_rule_names(settings.rules)
     if unknown:

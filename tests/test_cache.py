@@ -8,7 +8,9 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -18,7 +20,7 @@ from pytest_nuitka.build.compilers import Built, CompileFailed
 from pytest_nuitka.errors import BuildError
 
 
-def build_into(source: Path):
+def build_into(source: Path) -> Callable[..., Built]:
     def build(workdir: Path, product: Path, log: Path, **_: str) -> Built:
         (product / "app.bin").write_bytes(b"#!/bin/sh\necho built\n")
         log.write_text("ok")
@@ -34,7 +36,7 @@ def source(tmp_path: Path) -> Path:
     return path
 
 
-def test_hit_after_build_and_changed_after_edit(tmp_path, source):
+def test_hit_after_build_and_changed_after_edit(tmp_path: Path, source: Path) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     entry, verdict = cache.get_or_build("k", {}, build_into(source))
     assert verdict == "miss" and entry.executable.read_bytes().startswith(b"#!")
@@ -43,7 +45,7 @@ def test_hit_after_build_and_changed_after_edit(tmp_path, source):
     assert cache.lookup("k")[:2] == (None, "changed")
 
 
-def test_corrupt_entry_is_detected_by_checksum_and_replaced(tmp_path, source):
+def test_corrupt_entry_is_detected_by_checksum_and_replaced(tmp_path: Path, source: Path) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     entry, _ = cache.get_or_build("k", {}, build_into(source))
     entry.executable.write_bytes(b"#!/bin/sh\necho evil\n")  # same size, other bytes
@@ -54,7 +56,7 @@ def test_corrupt_entry_is_detected_by_checksum_and_replaced(tmp_path, source):
     assert cache.lookup("k")[:2] == (None, "corrupt")
 
 
-def test_rebuild_is_per_run(tmp_path, source):
+def test_rebuild_is_per_run(tmp_path: Path, source: Path) -> None:
     BuildCache(tmp_path / "c", "run1", rebuild=False).get_or_build("k", {}, build_into(source))
     forced = BuildCache(tmp_path / "c", "run2", rebuild=True)
     assert forced.lookup("k")[:2] == (None, "forced")
@@ -62,10 +64,10 @@ def test_rebuild_is_per_run(tmp_path, source):
     assert forced.lookup("k")[1] == "hit"
 
 
-def test_failed_build_publishes_nothing_and_keeps_the_log(tmp_path, source):
+def test_failed_build_publishes_nothing_and_keeps_the_log(tmp_path: Path, source: Path) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
 
-    def failing(workdir, product, log, **_):
+    def failing(workdir: Path, product: Path, log: Path, **_: str) -> Built:
         log.write_text("error: boom")
         raise CompileFailed("boom")
 
@@ -77,7 +79,7 @@ def test_failed_build_publishes_nothing_and_keeps_the_log(tmp_path, source):
     ).read_text() == "error: boom"
 
 
-def test_killed_build_leaves_no_entry_and_no_lock(tmp_path, source):
+def test_killed_build_leaves_no_entry_and_no_lock(tmp_path: Path, source: Path) -> None:
     root = tmp_path / "c"
     child = subprocess.Popen(
         [
@@ -96,6 +98,7 @@ def test_killed_build_leaves_no_entry_and_no_lock(tmp_path, source):
         ],
         stdout=subprocess.PIPE,
     )
+    assert child.stdout is not None
     assert child.stdout.readline() == b"building\n"
     child.send_signal(signal.SIGKILL)
     child.wait()
@@ -109,7 +112,7 @@ def test_killed_build_leaves_no_entry_and_no_lock(tmp_path, source):
     assert not list((root / "v1" / "tmp").iterdir())  # swept under the lock
 
 
-def test_old_source_revisions_are_pruned(tmp_path, source):
+def test_old_source_revisions_are_pruned(tmp_path: Path, source: Path) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     for revision in range(5):
         source.write_text(f"print({revision})\n")
@@ -118,7 +121,7 @@ def test_old_source_revisions_are_pruned(tmp_path, source):
     assert len(list((tmp_path / "c" / "v1" / "entries" / "k").iterdir())) == 3
 
 
-def sized(source: Path, size: int):
+def sized(source: Path, size: int) -> Callable[..., Built]:
     def build(workdir: Path, product: Path, log: Path, **_: str) -> Built:
         (product / "app.bin").write_bytes(b"#" * size)
         return Built("app.bin", (source,))
@@ -126,7 +129,7 @@ def sized(source: Path, size: int):
     return build
 
 
-def test_pruning_removes_least_recently_used_first(tmp_path, source):
+def test_pruning_removes_least_recently_used_first(tmp_path: Path, source: Path) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     for key in ("a", "b", "c"):
         cache.get_or_build(key, {}, sized(source, 1000))
@@ -138,7 +141,9 @@ def test_pruning_removes_least_recently_used_first(tmp_path, source):
     assert cache.prune(2000, grace=3600) == []  # recently used entries stay
 
 
-def test_a_build_prunes_the_cache_to_its_limit_keeping_the_new_entry(tmp_path, source):
+def test_a_build_prunes_the_cache_to_its_limit_keeping_the_new_entry(
+    tmp_path: Path, source: Path
+) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False, max_bytes=1500)
     cache.get_or_build("old", {}, sized(source, 1000))
     old = cache.entries()[0].path
@@ -147,7 +152,7 @@ def test_a_build_prunes_the_cache_to_its_limit_keeping_the_new_entry(tmp_path, s
     assert [e.path for e in cache.entries()] == [new.path]
 
 
-def test_a_cache_others_can_write_to_is_refused(tmp_path, source):
+def test_a_cache_others_can_write_to_is_refused(tmp_path: Path, source: Path) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     cache.get_or_build("k", {}, build_into(source))
     (tmp_path / "c" / "v1").chmod(0o777)
@@ -157,7 +162,9 @@ def test_a_cache_others_can_write_to_is_refused(tmp_path, source):
     assert cache.lookup("k")[1] == "hit"
 
 
-def test_the_cache_tool_shows_and_prunes(tmp_path, source, capsys):
+def test_the_cache_tool_shows_and_prunes(
+    tmp_path: Path, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     for key in ("a", "b"):
         cache.get_or_build(
@@ -174,7 +181,7 @@ def test_the_cache_tool_shows_and_prunes(tmp_path, source, capsys):
     assert shown[-1].endswith("/x/b.py")
 
 
-def test_pruning_entries_recorded_without_their_size(tmp_path, source):
+def test_pruning_entries_recorded_without_their_size(tmp_path: Path, source: Path) -> None:
     """Entries from before sizes were recorded are measured on disk, before removal."""
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     for key in ("a", "b", "c"):
@@ -188,7 +195,7 @@ def test_pruning_entries_recorded_without_their_size(tmp_path, source):
     assert len(cache.entries()) == 2
 
 
-def dist_into(source: Path):
+def dist_into(source: Path) -> Callable[..., Built]:
     """A standalone-like product: a binary in a dist folder with a data file and a library."""
 
     def build(workdir: Path, product: Path, log: Path, **_: str) -> Built:
@@ -203,7 +210,7 @@ def dist_into(source: Path):
     return build
 
 
-def test_entries_are_served_under_a_permissive_umask(tmp_path, source):
+def test_entries_are_served_under_a_permissive_umask(tmp_path: Path, source: Path) -> None:
     """umask 002 (Debian's default for users) makes group-writable files and folders; the
     cache sets the modes it needs instead of refusing its own entries."""
     old = os.umask(0o002)
@@ -232,7 +239,7 @@ def test_entries_are_served_under_a_permissive_umask(tmp_path, source):
         "entry replaced by a link",
     ],
 )
-def test_a_tampered_product_is_never_served(tmp_path, source, tamper):
+def test_a_tampered_product_is_never_served(tmp_path: Path, source: Path, tamper: str) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     entry, _ = cache.get_or_build("k", {}, dist_into(source))
     dist = entry.path / "product" / "app.dist"
@@ -269,7 +276,7 @@ def test_a_tampered_product_is_never_served(tmp_path, source, tamper):
     assert cache.lookup("k")[1] == "hit"
 
 
-def test_a_product_linking_outside_itself_is_not_published(tmp_path, source):
+def test_a_product_linking_outside_itself_is_not_published(tmp_path: Path, source: Path) -> None:
     def build(workdir: Path, product: Path, log: Path, **_: str) -> Built:
         (product / "app.bin").write_bytes(b"#!/bin/sh\n")
         (product / "libc.so").symlink_to("/lib/x86_64-linux-gnu/libc.so.6")
@@ -282,18 +289,21 @@ def test_a_product_linking_outside_itself_is_not_published(tmp_path, source):
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="giving a folder to another user needs root")
-def test_a_cache_owned_by_another_user_is_refused_before_anything_is_written(tmp_path, source):
+def test_a_cache_owned_by_another_user_is_refused_before_anything_is_written(
+    tmp_path: Path, source: Path
+) -> None:
     root = tmp_path / "c"
     root.mkdir(mode=0o755)
     os.chown(root, 65534, 65534)
     cache = BuildCache(root, "run1", rebuild=False)
-    built = []
+    built: list[int] = []
     with pytest.raises(BuildError, match=r"c is owned by another user \(uid 65534"):
-        cache.get_or_build("k", {}, lambda *a, **k: built.append(1))
+        # The build must never run; it returns None, not a Built, hence the cast.
+        cache.get_or_build("k", {}, cast(Callable[..., Built], lambda *a, **k: built.append(1)))
     assert built == [] and list(root.iterdir()) == []
 
 
-def test_a_planted_lock_link_is_refused_and_not_followed(tmp_path, source):
+def test_a_planted_lock_link_is_refused_and_not_followed(tmp_path: Path, source: Path) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     cache.secure()
     target = tmp_path / "planted-target"
@@ -303,7 +313,7 @@ def test_a_planted_lock_link_is_refused_and_not_followed(tmp_path, source):
     assert not target.exists()
 
 
-def test_a_planted_key_folder_link_is_not_followed(tmp_path, source):
+def test_a_planted_key_folder_link_is_not_followed(tmp_path: Path, source: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     BuildCache(elsewhere, "run1", rebuild=False).get_or_build("k", {}, build_into(source))
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
@@ -314,7 +324,7 @@ def test_a_planted_key_folder_link_is_not_followed(tmp_path, source):
         cache.get_or_build("k", {}, build_into(source))
 
 
-def test_failures_keep_only_the_last_build_folder_per_key(tmp_path, source):
+def test_failures_keep_only_the_last_build_folder_per_key(tmp_path: Path, source: Path) -> None:
     def failing(workdir: Path, product: Path, log: Path, **_: str) -> Built:
         (workdir / "big.o").write_bytes(b"\0" * 10_000)
         log.write_text("error: boom")
@@ -330,7 +340,9 @@ def test_failures_keep_only_the_last_build_folder_per_key(tmp_path, source):
     assert failed == ["k", "other"]
 
 
-def test_leftovers_count_against_the_size_and_are_pruned(tmp_path, source, capsys):
+def test_leftovers_count_against_the_size_and_are_pruned(
+    tmp_path: Path, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
     cache.get_or_build("k", {}, sized(source, 1000))
     tmp = tmp_path / "c" / "v1" / "tmp"
@@ -351,7 +363,9 @@ def test_leftovers_count_against_the_size_and_are_pruned(tmp_path, source, capsy
     assert not list(tmp.iterdir())
 
 
-def test_a_folder_above_the_cache_that_anyone_can_write_is_refused(tmp_path, source):
+def test_a_folder_above_the_cache_that_anyone_can_write_is_refused(
+    tmp_path: Path, source: Path
+) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
     shared.chmod(0o777)  # no sticky bit: anyone may rename the cache away and plant another

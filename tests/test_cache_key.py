@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from standin import StandInCompiler
 
 from pytest_nuitka.build import builder as builds
+from pytest_nuitka.build import environment
 from pytest_nuitka.build.builder import Builder
-from pytest_nuitka.settings import Settings
+from pytest_nuitka.settings import Mode, Settings
 
 SETTINGS = Settings(
     compile=True,
     cache_dir=Path("/nonexistent"),
     cache_bytes=1 << 30,
     rebuild=False,
-    mode="accelerated",
+    mode=Mode.ACCELERATED,
     build_timeout=60,
     run_timeout=60,
     nuitka_args=(),
@@ -37,7 +40,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def build_count(project: Path, cache: Path, **change) -> int:
+def build_count(project: Path, cache: Path, **change: Any) -> int:
     """Builds one app with the defaults overridden by ``change``; returns builds made."""
     builder = Builder(
         dataclasses.replace(SETTINGS, cache_dir=cache),
@@ -60,7 +63,7 @@ def build_count(project: Path, cache: Path, **change) -> int:
 
 
 class NewerStandIn(StandInCompiler):
-    def identity(self, env):
+    def identity(self, env: Mapping[str, str]) -> str:
         return "stand-in 2"
 
 
@@ -96,11 +99,13 @@ def edit(path: Path, text: str) -> None:
         ".pth file",
     ],
 )
-def test_each_key_input_forces_a_rebuild(project, tmp_path, monkeypatch, change):
+def test_each_key_input_forces_a_rebuild(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
     cache = tmp_path / "cache"
     assert build_count(project, cache) == 1
     assert build_count(project, cache) == 0  # nothing changed: a hit
-    kwargs: dict = {}
+    kwargs: dict[str, Any] = {}
     if change == "script":
         edit(project / "app.py", "# edited\n")
     elif change == "local module":
@@ -117,11 +122,12 @@ def test_each_key_input_forces_a_rebuild(project, tmp_path, monkeypatch, change)
     elif change == "frozen variable":
         kwargs["env"] = {"TF_USE_LEGACY_KERAS": "1"}
     elif change == "interpreter":
-        real = builds.interpreter()
+        # The builder's own names are patched; the real values come from where they live.
+        real = environment.interpreter()
         monkeypatch.setattr(builds, "interpreter", lambda: {**real, "prefix": "/other/venv"})
     elif change == "installed distribution version":
-        real = builds.installed_distributions()
-        monkeypatch.setattr(builds, "installed_distributions", lambda: (*real, "zzz==2.0"))
+        dists = environment.installed_distributions()
+        monkeypatch.setattr(builds, "installed_distributions", lambda: (*dists, "zzz==2.0"))
     elif change == "compiler version":
         kwargs["compiler"] = NewerStandIn
     elif change == "shipped packages":
@@ -158,7 +164,7 @@ def test_each_key_input_forces_a_rebuild(project, tmp_path, monkeypatch, change)
         site = tmp_path / "site"
         site.mkdir()
         (site / "extra.pth").write_text(str(tmp_path / "a") + "\n")
-        search = builds.module_search_path(os.environ)
+        search = environment.module_search_path(os.environ)
         monkeypatch.setattr(builds, "module_search_path", lambda env: (*search, str(site)))
         assert build_count(project, cache) == 1
         (site / "extra.pth").write_text("import os; os.environ['X'] = '1'\n")
@@ -168,7 +174,9 @@ def test_each_key_input_forces_a_rebuild(project, tmp_path, monkeypatch, change)
     assert build_count(project, cache, **kwargs) == 0
 
 
-def test_unrelated_changes_do_not_rebuild(project, tmp_path, monkeypatch):
+def test_unrelated_changes_do_not_rebuild(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "cache"
     assert build_count(project, cache) == 1
     (project / "notes.txt").write_text("not an input")

@@ -19,10 +19,11 @@ from conftest import USER_CACHE
 from pytest_nuitka.build.builder import Builder
 from pytest_nuitka.build.compilers import NuitkaCompiler
 from pytest_nuitka.plugin.fixture import BUILDER
+from pytest_nuitka.settings import Mode
 
 
 @pytest.fixture
-def build(
+def real_build(
     pytestconfig: pytest.Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., tuple[int, str]]:
     """Builds a script with the real Nuitka into a private cache (ccache and Nuitka's own
@@ -35,7 +36,7 @@ def build(
 
     def run(script: Path, mode: str = "accelerated") -> tuple[int, str]:
         builder = Builder(private, NuitkaCompiler, "stale", lambda _: None, str)
-        entry = builder.build(script, mode=mode, options=(), data=(), ship=(), env={})
+        entry = builder.build(script, mode=Mode(mode), options=(), data=(), ship=(), env={})
         shown = subprocess.run(  # from the cache, as it was built: no help finding modules
             [entry.executable], capture_output=True, text=True, timeout=120, cwd=tmp_path
         )
@@ -50,31 +51,35 @@ def script_prints(script: Path) -> str:
     return done.stdout.strip()
 
 
-def test_an_optional_module_added_after_the_build(build, tmp_path):
+def test_an_optional_module_added_after_the_build(
+    real_build: Callable[..., tuple[int, str]], tmp_path: Path
+) -> None:
     app = tmp_path / "app" / "app.py"
     app.parent.mkdir()
     app.write_text(
         "try:\n    import fast_impl\nexcept ImportError:\n    print('slow')\n"
         "else:\n    print(fast_impl.NAME)\n"
     )
-    assert build(app) == (1, "slow")
+    assert real_build(app) == (1, "slow")
     (app.parent / "fast_impl.py").write_text("NAME = 'fast'\n")
-    assert build(app) == (1, "fast") and script_prints(app) == "fast"
-    assert build(app) == (0, "fast")
+    assert real_build(app) == (1, "fast") and script_prints(app) == "fast"
+    assert real_build(app) == (0, "fast")
 
 
-def test_a_package_added_beside_a_module_of_the_same_name(build, tmp_path):
+def test_a_package_added_beside_a_module_of_the_same_name(
+    real_build: Callable[..., tuple[int, str]], tmp_path: Path
+) -> None:
     app = tmp_path / "app" / "app.py"
     app.parent.mkdir()
     app.write_text("import helper\nprint(helper.KIND)\n")
     (app.parent / "helper.py").write_text("KIND = 'module'\n")
-    assert build(app) == (1, "module")
+    assert real_build(app) == (1, "module")
     (app.parent / "helper").mkdir()
     (app.parent / "helper" / "__init__.py").write_text("KIND = 'package'\n")
     assert script_prints(app) == "package"
-    assert build(app) == (1, "package")
+    assert real_build(app) == (1, "package")
     (tmp_path / "notes.py").write_text("# outside the app's folder\n")
-    assert build(app) == (0, "package")
+    assert real_build(app) == (0, "package")
 
 
 @pytest.fixture
@@ -101,14 +106,16 @@ def installed(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
         pth.unlink(missing_ok=True)
 
 
-def test_standalone_installed_file_edited_and_pth_repointed(build, installed, tmp_path):
+def test_standalone_installed_file_edited_and_pth_repointed(
+    real_build: Callable[..., tuple[int, str]], installed: tuple[str, Path, Path], tmp_path: Path
+) -> None:
     package, pth, app = installed
     site = pth.parent
-    assert build(app, "standalone") == (1, "as installed a")
+    assert real_build(app, "standalone") == (1, "as installed a")
     (site / package / "__init__.py").write_text("VALUE = 'patched'\n")  # same version
     assert script_prints(app) == "patched a"
-    assert build(app, "standalone") == (1, "patched a")
+    assert real_build(app, "standalone") == (1, "patched a")
     pth.write_text(f"{tmp_path / 'b'}\n")
     assert script_prints(app) == "patched b"
-    assert build(app, "standalone") == (1, "patched b")
-    assert build(app, "standalone") == (0, "patched b")
+    assert real_build(app, "standalone") == (1, "patched b")
+    assert real_build(app, "standalone") == (0, "patched b")

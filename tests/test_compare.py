@@ -1,15 +1,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from pytest_nuitka.check import compare
+from pytest_nuitka.check.difference import Difference, compare_array, tolerance_for
 from pytest_nuitka.run.runs import Run
 
 
-def make_run(side: str, outputs=None, stdout="", stderr=b"", returncode=0) -> Run:
+def make_run(
+    side: str,
+    outputs: dict[str, Any] | None = None,
+    stdout: str = "",
+    stderr: bytes = b"",
+    returncode: int = 0,
+) -> Run:
     return Run(
         side=side,
         argv=(),
@@ -25,56 +33,68 @@ def make_run(side: str, outputs=None, stdout="", stderr=b"", returncode=0) -> Ru
     )
 
 
-def test_default_is_bit_identical_even_for_signed_zero():
-    assert compare.compare_array("x", np.float32([0.0]), np.float32([-0.0]), 0, 0) is not None
-    assert compare.compare_array("x", np.float32([np.nan]), np.float32([np.nan]), 0, 0) is None
+def test_default_is_bit_identical_even_for_signed_zero() -> None:
+    assert (
+        compare_array(
+            "x", np.array([0.0], dtype=np.float32), np.array([-0.0], dtype=np.float32), 0, 0
+        )
+        is not None
+    )
+    assert (
+        compare_array(
+            "x", np.array([np.nan], dtype=np.float32), np.array([np.nan], dtype=np.float32), 0, 0
+        )
+        is None
+    )
 
 
-def test_worst_elements_come_first():
+def test_worst_elements_come_first() -> None:
     a = np.zeros((3, 4), np.float32)
     b = a.copy()
     b[0, 1], b[2, 3], b[1, 0] = 0.5, 3.0, 1.0
-    difference = compare.compare_array("logits", a, b, 0, 0)
+    difference = compare_array("logits", a, b, 0, 0)
     assert difference is not None
     rows = difference.detail.splitlines()
     assert rows[0] == "  3 of 12 elements differ (bit-identical); worst 3:"
     assert [r.split()[:2] for r in rows[2:]] == [["(2,", "3)"], ["(1,", "0)"], ["(0,", "1)"]]
 
 
-def test_tolerance_and_dtype_shape():
-    a = np.float64([1.0, 2.0])
-    assert compare.compare_array("x", a, a + 1e-9, 1e-6, 0) is None
-    assert compare.compare_array("x", a, a + 1e-3, 1e-6, 0) is not None
-    assert "float32 (2,)" in compare.compare_array("x", a, a.astype(np.float32), 0, 0).detail
-    assert compare.tolerance_for({"x": 0.1}, "y") == 0.0
+def test_tolerance_and_dtype_shape() -> None:
+    a = np.array([1.0, 2.0], dtype=np.float64)
+    assert compare_array("x", a, a + 1e-9, 1e-6, 0) is None
+    assert compare_array("x", a, a + 1e-3, 1e-6, 0) is not None
+    difference = compare_array("x", a, a.astype(np.float32), 0, 0)
+    assert difference is not None
+    assert "float32 (2,)" in difference.detail
+    assert tolerance_for({"x": 0.1}, "y") == 0.0
 
 
-def test_argmax_and_missing_outputs():
-    script = make_run("script", {"p": np.float32([[1, 0], [0, 1]]), "only": 1})
-    binary = make_run("binary", {"p": np.float32([[1, 0], [1, 0]])})
+def test_argmax_and_missing_outputs() -> None:
+    script = make_run("script", {"p": np.array([[1, 0], [0, 1]], dtype=np.float32), "only": 1})
+    binary = make_run("binary", {"p": np.array([[1, 0], [1, 0]], dtype=np.float32)})
     titles = [d.title for d in compare.check_outputs(script, binary)]
     assert titles == ["outputs", "p"]
     (argmax,) = compare.check_argmax(script, binary, ["p"])
     assert "1 of 2 rows disagree" in argmax.detail
 
 
-def test_json_values_compare_by_type_and_value():
+def test_json_values_compare_by_type_and_value() -> None:
     assert compare.compare_equal("m", {"a": 1}, {"a": 1}, 0, 0) is None
     assert compare.compare_equal("m", 1, 1.0, 0, 0) is not None
 
 
-def test_pluggable_comparator_per_name():
+def test_pluggable_comparator_per_name() -> None:
     script = make_run("script", {"label": "Bird"})
     binary = make_run("binary", {"label": "bird"})
 
-    def case_insensitive(name, a, b, rtol, atol):
-        return None if a.lower() == b.lower() else compare.Difference(name, "differs")
+    def case_insensitive(name: str, a: str, b: str, rtol: float, atol: float) -> Difference | None:
+        return None if a.lower() == b.lower() else Difference(name, "differs")
 
     assert compare.check_outputs(script, binary)
     assert not compare.check_outputs(script, binary, comparators={"label": case_insensitive})
 
 
-def test_exception_must_match_when_script_fails():
+def test_exception_must_match_when_script_fails() -> None:
     trace = b"Traceback (most recent call last):\n  File 'x'\nValueError: bad\n"
     script = make_run("script", stderr=trace, returncode=1)
     same = make_run("binary", stderr=trace, returncode=1)
@@ -86,5 +106,5 @@ def test_exception_must_match_when_script_fails():
 @pytest.mark.parametrize(
     "returncode, status", [(-9, "killed by SIGKILL (signal 9)"), (3, "exit status 3")]
 )
-def test_status_names_signals(returncode, status):
+def test_status_names_signals(returncode: int, status: str) -> None:
     assert make_run("binary", returncode=returncode).status == status

@@ -11,13 +11,17 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pytest_nuitka.session import Nuitka
 
 CORPUS = Path(__file__).parent / "corpus"
 
 
-def programs() -> list[pytest.param]:  # type: ignore[valid-type]
+def programs() -> list[pytest.ParameterSet]:
     listed = tomllib.loads((CORPUS / "corpus.toml").read_text(encoding="utf-8"))["program"]
     every = os.environ.get("PYTEST_NUITKA_CORPUS") == "all"
     return [
@@ -26,7 +30,7 @@ def programs() -> list[pytest.param]:  # type: ignore[valid-type]
 
 
 @pytest.mark.parametrize(("program", "verdict"), programs())
-def test_outside_program(nuitka, program: str, verdict: str) -> None:
+def test_outside_program(nuitka: Nuitka, program: str, verdict: str) -> None:
     run = nuitka.compile(CORPUS / program).run_both()
     if verdict == "same" or os.environ.get("PYTEST_NUITKA_CORPUS_RAW"):
         run.assert_match()  # RAW: the plugin's own verdict, for bench/corpus.py

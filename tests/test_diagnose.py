@@ -4,10 +4,14 @@ by a model zoo expectation that names it (in the matrix cell where it happens)."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose, table
+from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose, known_issues
+
+if TYPE_CHECKING:
+    from pytest_nuitka.session import Nuitka
 
 ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"
@@ -17,8 +21,8 @@ def ids(failure: pytest.ExceptionInfo[DiagnosedFailure]) -> list[str]:
     return [d.issue.id for d in failure.value.diagnoses]
 
 
-def test_every_entry_is_unique_and_triggered_by_a_test_or_a_zoo_expectation():
-    names = [issue.id for issue in table()]
+def test_every_entry_is_unique_and_triggered_by_a_test_or_a_zoo_expectation() -> None:
+    names = [issue.id for issue in known_issues()]
     assert len(names) == len(set(names))
     texts = [p.read_text() for p in (ROOT / "tests").glob("test_*.py")]
     texts += [p.read_text() for p in ZOO.glob("*/nuitka-case.toml")]
@@ -26,11 +30,11 @@ def test_every_entry_is_unique_and_triggered_by_a_test_or_a_zoo_expectation():
     assert untested == []
 
 
-def test_every_remedy_is_verified_by_a_test_that_applies_it():
+def test_every_remedy_is_verified_by_a_test_that_applies_it() -> None:
     """``verified`` names a test function that exists, or a check of a model zoo case that
     is collected and expected to pass (no expectation names it)."""
     unverified = []
-    for issue in table():
+    for issue in known_issues():
         where, _, check = issue.verified.partition("::")
         path = ROOT / where
         if where.startswith("tests/"):
@@ -44,14 +48,14 @@ def test_every_remedy_is_verified_by_a_test_that_applies_it():
     assert unverified == []
 
 
-def test_weights_only_unpickling_error(nuitka):
+def test_weights_only_unpickling_error(nuitka: Nuitka) -> None:
     app = nuitka.compile("apps/torch_pickle/app.py")
     run = app.run_script("{out}/model.pt")
     assert not run.ok
     assert [d.issue.id for d in diagnose([run])] == ["torch-weights-only"]
 
 
-def test_torch_jit_disabled_in_the_binary(nuitka):
+def test_torch_jit_disabled_in_the_binary(nuitka: Nuitka) -> None:
     """What Nuitka's standalone default does (PYTORCH_JIT=0 before torch loads), done to the
     binary alone: the traced module comes back plain, and the binary's own record says so."""
     app = nuitka.compile(ZOO / "torch_jit_trace" / "app.py")
@@ -69,7 +73,7 @@ def test_torch_jit_disabled_in_the_binary(nuitka):
 
 
 @pytest.mark.parametrize("mode", ["accelerated", "standalone"])
-def test_the_jit_option_alone_is_no_evidence(nuitka, mode):
+def test_the_jit_option_alone_is_no_evidence(nuitka: Nuitka, mode: str) -> None:
     """Built with torch-disable-jit=yes where Nuitka does not apply it (accelerated; standalone
     shipping torch uncompiled): the JIT works on both sides, and no diagnosis may blame it."""
     app = nuitka.compile(
@@ -86,14 +90,14 @@ def test_the_jit_option_alone_is_no_evidence(nuitka, mode):
     assert diagnose([pair.script, pair.binary]) == []
 
 
-def test_torch_jit_choice_is_explicit_in_every_build(nuitka):
+def test_torch_jit_choice_is_explicit_in_every_build(nuitka: Nuitka) -> None:
     app = nuitka.compile(ZOO / "torch_jit_trace" / "app.py")
     if app.binary is None:
         pytest.skip("the binary side needs --nuitka-compile")
     assert "--module-parameter=torch-disable-jit=no" in app.options
 
 
-def test_code_object_of_a_compiled_function(nuitka):
+def test_code_object_of_a_compiled_function(nuitka: Nuitka) -> None:
     run = nuitka.compile("apps/code_object/app.py").run_both()
     with pytest.raises(DiagnosedFailure) as failure:
         run.assert_match()
@@ -104,7 +108,7 @@ def test_code_object_of_a_compiled_function(nuitka):
 
 @pytest.mark.nuitka_requires("tf-keras", "env:TF_USE_LEGACY_KERAS=1")
 @pytest.mark.parametrize("at_build", ["1", None], ids=["set-for-the-build-too", "unset-at-build"])
-def test_legacy_keras_rewrite_whatever_the_build_sets(nuitka, at_build):
+def test_legacy_keras_rewrite_whatever_the_build_sets(nuitka: Nuitka, at_build: str | None) -> None:
     """In the legacy cells the script's tensorflow.keras is tf_keras and the binary's Keras 3,
     also with TF_USE_LEGACY_KERAS set for the build (the remedy once advised). Predictions may
     agree; the Keras implementation each process loaded does not, and fails the check."""
@@ -122,7 +126,7 @@ def test_legacy_keras_rewrite_whatever_the_build_sets(nuitka, at_build):
 
 
 @pytest.mark.nuitka_requires("keras", "tensorflow")
-def test_keras_traceback_filter_crash_is_named_and_the_real_error_shown(nuitka):
+def test_keras_traceback_filter_crash_is_named_and_the_real_error_shown(nuitka: Nuitka) -> None:
     run = nuitka.compile("apps/keras_filter/app.py").run_both()
     with pytest.raises(DiagnosedFailure) as failure:
         run.assert_match()
@@ -136,7 +140,7 @@ def test_keras_traceback_filter_crash_is_named_and_the_real_error_shown(nuitka):
 
 
 @pytest.mark.nuitka_requires("keras>=3")
-def test_keras_traceback_filter_hides_the_compiled_bytecode_error(nuitka):
+def test_keras_traceback_filter_hides_the_compiled_bytecode_error(nuitka: Nuitka) -> None:
     """Keras 3 re-raises a Lambda's failure from None; with filtering off the binary-saved
     Lambda's real error is the stub code object's, and compiled-bytecode names it."""
     app = nuitka.compile(ZOO / "lambda_layer" / "app.py")
@@ -151,7 +155,7 @@ def test_keras_traceback_filter_hides_the_compiled_bytecode_error(nuitka):
     assert "RuntimeError: Compiled function bytecode used" in str(failure.value)
 
 
-def test_a_clean_failure_matches_nothing(nuitka):
+def test_a_clean_failure_matches_nothing(nuitka: Nuitka) -> None:
     run = nuitka.compile("apps/divergent/app.py").run_both()
     with pytest.raises(DiagnosedFailure) as failure:
         run.assert_match()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from pytest_nuitka import emit
 from pytest_nuitka.run.outputs import load_outputs
 
 
-def test_emitter_imports_neither_pytest_nor_numpy():
+def test_emitter_imports_neither_pytest_nor_numpy() -> None:
     code = (
         "import sys, pytest_nuitka.emit as e; e.emit('x', {'a': 1}); "
         "print(sorted(m for m in ('pytest', 'numpy') if m in sys.modules))"
@@ -25,16 +26,20 @@ def test_emitter_imports_neither_pytest_nor_numpy():
     assert out.strip() == "[]"
 
 
-def test_noop_outside_a_test(monkeypatch, tmp_path):
+def test_noop_outside_a_test(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(emit.ENV_VAR, raising=False)
     emit.emit("x", np.zeros(2))
     assert not emit.active()
     assert list(tmp_path.iterdir()) == []
 
 
-def test_round_trip_through_the_output_folder(monkeypatch, tmp_path):
+def test_round_trip_through_the_output_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv(emit.ENV_VAR, str(tmp_path))
-    emit.emit_many(logits=np.float32([[0.1, 0.9]]), label={"name": "bird"}, top=np.int64(1))
+    emit.emit_many(
+        logits=np.array([[0.1, 0.9]], dtype=np.float32), label={"name": "bird"}, top=np.int64(1)
+    )
     loaded = load_outputs(tmp_path)
     assert loaded["logits"].dtype == np.float32 and loaded["logits"].tolist() == [
         [pytest.approx(0.1), pytest.approx(0.9)]
@@ -43,7 +48,7 @@ def test_round_trip_through_the_output_folder(monkeypatch, tmp_path):
     assert loaded["top"].shape == ()
 
 
-def test_bad_names_are_refused(monkeypatch, tmp_path):
+def test_bad_names_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(emit.ENV_VAR, str(tmp_path))
     with pytest.raises(ValueError, match="must match"):
         emit.emit("../escape", 1)

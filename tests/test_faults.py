@@ -86,7 +86,7 @@ def source(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, source):
+def test_a_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path: Path, source: Path) -> None:
     namespace_or_skip()
     (tmp_path / "disk").mkdir()
     out = in_namespace(
@@ -103,7 +103,9 @@ def test_a_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, source):
     assert lines[4] == "entries ['small']"
 
 
-def test_a_read_only_cache_serves_hits_and_refuses_builds_clearly(tmp_path, source):
+def test_a_read_only_cache_serves_hits_and_refuses_builds_clearly(
+    tmp_path: Path, source: Path
+) -> None:
     namespace_or_skip()
     (tmp_path / "disk").mkdir()
     out = in_namespace(
@@ -121,7 +123,7 @@ def test_a_read_only_cache_serves_hits_and_refuses_builds_clearly(tmp_path, sour
     assert lines[3] == "entries ['a']"
 
 
-def test_two_pytest_sessions_with_two_workers_each_build_a_shared_key_once(tmp_path):
+def test_two_pytest_sessions_with_two_workers_each_build_a_shared_key_once(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("print('hello')\n")
     (tmp_path / "test_app.py").write_text(
         textwrap.dedent("""
@@ -148,7 +150,10 @@ def test_two_pytest_sessions_with_two_workers_each_build_a_shared_key_once(tmp_p
     assert sum(int(words[5]) for words in summaries) == 3, outputs  # "... in Xs, M cache hit(s)"
 
 
-def test_a_nuitka_build_killed_at_random_moments_publishes_nothing(tmp_path, pytestconfig):
+@pytest.mark.real
+def test_a_nuitka_build_killed_at_random_moments_publishes_nothing(
+    tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
     from pytest_nuitka.plugin.fixture import BUILDER
 
     if not pytestconfig.stash[BUILDER].settings.compile:
@@ -286,7 +291,7 @@ def kill_session(session: subprocess.Popen[bytes], number: int, group: bool) -> 
 
 
 @pytest.mark.parametrize(("number", "group"), SESSION_KILLS)
-def test_a_killed_session_leaves_no_run_or_daemon(tmp_path, number, group):
+def test_a_killed_session_leaves_no_run_or_daemon(tmp_path: Path, number: int, group: bool) -> None:
     """Fast: the stand-in compiler; script and binary each start a daemon, then hang."""
     marker = f"pytest-nuitka-session-{uuid.uuid4().hex}"
     folder = tmp_path / "session"
@@ -319,9 +324,10 @@ def test_a_killed_session_leaves_no_run_or_daemon(tmp_path, number, group):
 
 
 @pytest.mark.parametrize(("number", "group"), SESSION_KILLS)
+@pytest.mark.real
 def test_a_session_killed_during_a_real_build_leaves_no_nuitka_running(
-    tmp_path, pytestconfig, number, group
-):
+    tmp_path: Path, pytestconfig: pytest.Config, number: int, group: bool
+) -> None:
     """Real Nuitka, killed while scons runs: Nuitka, scons, ccache and gcc must all go."""
     from pytest_nuitka.plugin.fixture import BUILDER
 

@@ -1,7 +1,7 @@
-from pytest_nuitka.check.normalize import normalize
+from pytest_nuitka.run.normalize import normalize
 
 
-def test_paths_addresses_timings_and_progress_bars():
+def test_paths_addresses_timings_and_progress_bars() -> None:
     text = (
         "model at 0x7f3a2b1c9d10 loaded from /run/1/app.py\n"
         "1/1 ━━━━━━━━━━━━━━━━━━━━ 0s 45ms/step\r\n"
@@ -14,7 +14,7 @@ def test_paths_addresses_timings_and_progress_bars():
     )
 
 
-def test_coloured_keras_bar_with_backspaces_is_dropped():
+def test_coloured_keras_bar_with_backspaces_is_dropped() -> None:
     bar = (
         b"\r\x1b[1m1/1\x1b[0m \x1b[32m" + "━".encode() * 20 + b"\x1b[0m\x1b[37m\x1b[0m "
         b"\x1b[1m0s\x1b[0m 120ms/step" + b"\x08" * 38
@@ -23,7 +23,7 @@ def test_coloured_keras_bar_with_backspaces_is_dropped():
     assert normalize(text, {}) == "keras 3.15.1\n"
 
 
-def test_carriage_returns_keep_the_last_frame_and_extra_rules_apply():
+def test_carriage_returns_keep_the_last_frame_and_extra_rules_apply() -> None:
     assert normalize("step 1\rstep 2\nseed=42", {}, [(r"seed=\d+", "seed=<n>")]) == (
         "step 2\nseed=<n>"
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -11,8 +13,12 @@ import pytest
 from conftest import APPS
 from pytest_nuitka.app import SKIP_REASON
 
+if TYPE_CHECKING:
+    from conftest import NuitkaRun
+    from pytest_nuitka.session import Nuitka
 
-def test_numpy_app_with_a_local_module_matches(nuitka):
+
+def test_numpy_app_with_a_local_module_matches(nuitka: Nuitka) -> None:
     app = nuitka.compile("apps/numpy_stats/app.py")
     run = app.run_both("--n", "200", "--seed", "3")
     run.assert_match(argmax=["logits"])
@@ -22,14 +28,16 @@ def test_numpy_app_with_a_local_module_matches(nuitka):
     assert app.binary is not None and app.binary.suffix == ".bin"
 
 
-def test_keras_predict_app_matches_bit_for_bit(nuitka):
+def test_keras_predict_app_matches_bit_for_bit(nuitka: Nuitka) -> None:
     run = nuitka.compile("apps/keras_predict/app.py").run_both("--batch", "8")
     run.assert_match(argmax=["probs"])
     assert run.binary.outputs["probs"].shape == (8, 3)
     assert "argmax [" in run.binary.stdout
 
 
-def test_binary_that_really_differs_fails_with_a_table(pytester, nuitka_run):
+def test_binary_that_really_differs_fails_with_a_table(
+    pytester: pytest.Pytester, nuitka_run: NuitkaRun
+) -> None:
     pytester.makepyfile(
         test_app=f"""
         def test_it(nuitka):
@@ -51,7 +59,9 @@ def test_binary_that_really_differs_fails_with_a_table(pytester, nuitka_run):
     )
 
 
-def test_compile_failure_shows_nuitka_log_and_keeps_it(pytester, nuitka_run, tmp_path):
+def test_compile_failure_shows_nuitka_log_and_keeps_it(
+    pytester: pytest.Pytester, nuitka_run: NuitkaRun, tmp_path: Path
+) -> None:
     pytester.makepyfile(
         app="print(1)\n",
         test_app="""
@@ -73,7 +83,9 @@ def test_compile_failure_shows_nuitka_log_and_keeps_it(pytester, nuitka_run, tmp
     assert "--no-such-option" in log.read_text()
 
 
-def test_xdist_workers_compile_a_shared_app_once(pytester, nuitka_run, tmp_path):
+def test_xdist_workers_compile_a_shared_app_once(
+    pytester: pytest.Pytester, nuitka_run: NuitkaRun, tmp_path: Path
+) -> None:
     (pytester.path / "app.py").write_text("import sys\nprint(sys.argv[1:])\n")
     pytester.makepyfile(
         test_app="".join(
@@ -89,7 +101,9 @@ def test_xdist_workers_compile_a_shared_app_once(pytester, nuitka_run, tmp_path)
     result.stdout.fnmatch_lines(["nuitka: 1 build(s) in *s, 3 cache hit(s), 0 failed build(s)"])
 
 
-def test_zoo_case_with_an_unexpected_divergence_fails_with_a_table(pytester, nuitka_run):
+def test_zoo_case_with_an_unexpected_divergence_fails_with_a_table(
+    pytester: pytest.Pytester, nuitka_run: NuitkaRun
+) -> None:
     case = pytester.mkdir("drifting")
     (case / "nuitka-case.toml").write_text(
         f'description = "drifts once compiled"\napp = "{APPS / "divergent" / "app.py"}"\n'
@@ -107,8 +121,8 @@ def test_zoo_case_with_an_unexpected_divergence_fails_with_a_table(pytester, nui
 
 
 def test_binary_built_without_a_frozen_variable_is_not_served_to_the_legacy_cell(
-    nuitka, monkeypatch
-):
+    nuitka: Nuitka, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Nuitka bakes TF_USE_LEGACY_KERAS in at compile time: the cache keys on it."""
     monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")  # as tox sets it in the legacy cells
     legacy = nuitka.compile("apps/numpy_stats/app.py")
@@ -118,11 +132,12 @@ def test_binary_built_without_a_frozen_variable_is_not_served_to_the_legacy_cell
     assert legacy.binary is not None and without.binary is not None
     assert legacy.binary != without.binary
     for app, recorded in ((legacy, "1"), (without, None)):
+        assert app.binary is not None
         meta = json.loads((app.binary.parents[1] / "meta.json").read_text())
         assert meta["inputs"]["env"]["TF_USE_LEGACY_KERAS"] == recorded
 
 
-def test_a_module_imported_by_a_computed_name_is_found_beside_the_source(nuitka):
+def test_a_module_imported_by_a_computed_name_is_found_beside_the_source(nuitka: Nuitka) -> None:
     """The accelerated binary lies in the cache; it must still see the modules beside its
     source, as it would where `python -m nuitka` leaves it."""
     app = nuitka.compile("apps/dynamic_import/app.py")
@@ -132,7 +147,7 @@ def test_a_module_imported_by_a_computed_name_is_found_beside_the_source(nuitka)
     assert "NUITKA_PYTHONPATH" not in run.binary.env  # the app's environment is the script's
 
 
-def test_only_what_the_app_imports_is_followed(nuitka, tmp_path):
+def test_only_what_the_app_imports_is_followed(nuitka: Nuitka, tmp_path: Path) -> None:
     """A folder of many programs: each build names only the local modules its app imports,
     and Nuitka's log has no warning about modules it was told to follow and did not use."""
     for n in range(6):
@@ -152,7 +167,7 @@ def test_only_what_the_app_imports_is_followed(nuitka, tmp_path):
     assert "unused" not in log
 
 
-def test_torchscript_archives_compare_by_content_not_bytes(nuitka):
+def test_torchscript_archives_compare_by_content_not_bytes(nuitka: Nuitka) -> None:
     """Measured false alarm: the script's and the binary's torch.jit.save archives differ in
     the serialization id and the debug tables' line numbers only; a changed weight is named."""
     app = nuitka.compile(APPS / "torchscript" / "app.py")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import PluginRun
 
 MATCHING_APP = """
 import sys
@@ -27,7 +31,7 @@ def write(pytester: pytest.Pytester, **files: str) -> None:
     pytester.makepyfile(**{name: textwrap.dedent(text) for name, text in files.items()})
 
 
-def test_binary_matching_script_passes(pytester, plugin_run):
+def test_binary_matching_script_passes(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     write(pytester, app=MATCHING_APP, test_app=TEST_MATCH)
     result = plugin_run("--nuitka-compile")
     result.assert_outcomes(passed=1)
@@ -40,7 +44,9 @@ def test_binary_matching_script_passes(pytester, plugin_run):
     )
 
 
-def test_without_flag_script_runs_and_test_skips(pytester, plugin_run):
+def test_without_flag_script_runs_and_test_skips(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     marker = pytester.path / "sides-that-ran"
     write(
         pytester,
@@ -63,7 +69,7 @@ def test_without_flag_script_runs_and_test_skips(pytester, plugin_run):
     assert "nuitka: compiling" not in result.stdout.str()
 
 
-def test_second_session_compiles_nothing(pytester, plugin_run):
+def test_second_session_compiles_nothing(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     write(
         pytester,
         app=MATCHING_APP,
@@ -80,7 +86,7 @@ def test_second_session_compiles_nothing(pytester, plugin_run):
     )
 
 
-def test_editing_a_local_module_rebuilds(pytester, plugin_run):
+def test_editing_a_local_module_rebuilds(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     write(
         pytester,
         helper="VALUE = 1\n",
@@ -103,7 +109,9 @@ def test_editing_a_local_module_rebuilds(pytester, plugin_run):
     )
 
 
-def test_rebuild_flag_rebuilds_once_per_run(pytester, plugin_run):
+def test_rebuild_flag_rebuilds_once_per_run(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         app=MATCHING_APP,
@@ -119,7 +127,7 @@ def test_rebuild_flag_rebuilds_once_per_run(pytester, plugin_run):
     )
 
 
-def test_mismatch_prints_tables(pytester, plugin_run):
+def test_mismatch_prints_tables(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     write(
         pytester,
         app="""
@@ -158,7 +166,7 @@ def test_mismatch_prints_tables(pytester, plugin_run):
     )
 
 
-def test_tolerances_per_name(pytester, plugin_run):
+def test_tolerances_per_name(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     write(
         pytester,
         app="""
@@ -178,7 +186,9 @@ def test_tolerances_per_name(pytester, plugin_run):
     result.stdout.fnmatch_lines(["binary differs from script in 1 check(s): tight"])
 
 
-def test_same_exception_matches_and_different_one_fails(pytester, plugin_run):
+def test_same_exception_matches_and_different_one_fails(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         same="raise ValueError('bad input 3')\n",
@@ -205,7 +215,9 @@ def test_same_exception_matches_and_different_one_fails(pytester, plugin_run):
     )
 
 
-def test_files_written_to_out_placeholder_are_compared(pytester, plugin_run):
+def test_files_written_to_out_placeholder_are_compared(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         app="""
@@ -228,7 +240,9 @@ def test_files_written_to_out_placeholder_are_compared(pytester, plugin_run):
     result.stdout.fnmatch_lines(["*in 1 check(s): scores/top"])
 
 
-def test_signal_hang_and_invalid_utf8_are_reported(pytester, plugin_run):
+def test_signal_hang_and_invalid_utf8_are_reported(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         crash="""
@@ -267,7 +281,7 @@ def test_signal_hang_and_invalid_utf8_are_reported(pytester, plugin_run):
     )
 
 
-def test_hung_binary_children_are_killed(pytester, plugin_run):
+def test_hung_binary_children_are_killed(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     write(
         pytester,
         hang="""
@@ -295,7 +309,9 @@ def test_hung_binary_children_are_killed(pytester, plugin_run):
         ("def f(:\n", "*BuildError: *app.py:1: SyntaxError: *"),
     ],
 )
-def test_bad_scripts_give_clear_errors(pytester, plugin_run, app, expected):
+def test_bad_scripts_give_clear_errors(
+    pytester: pytest.Pytester, plugin_run: PluginRun, app: str | None, expected: str
+) -> None:
     if app:
         (pytester.path / "app.py").write_text(app)
     write(
@@ -311,7 +327,9 @@ def test_bad_scripts_give_clear_errors(pytester, plugin_run, app, expected):
     assert "Traceback" not in result.stdout.str()
 
 
-def test_failed_build_keeps_log_and_counts(pytester, plugin_run):
+def test_failed_build_keeps_log_and_counts(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         app="print(1)\n",
@@ -334,7 +352,9 @@ def test_failed_build_keeps_log_and_counts(pytester, plugin_run):
     assert "asked to fail" in next(plugin_run.cache.rglob("build.log")).read_text()
 
 
-def test_frozen_environment_variables_key_the_build(pytester, plugin_run):
+def test_frozen_environment_variables_key_the_build(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         app="import os\nprint(os.environ.get('TF_USE_LEGACY_KERAS'))\n",
@@ -352,7 +372,9 @@ def test_frozen_environment_variables_key_the_build(pytester, plugin_run):
     result.stdout.fnmatch_lines(["nuitka: 2 build(s) in *s, 0 cache hit(s), 0 failed build(s)"])
 
 
-def test_report_header(pytester, plugin_run, monkeypatch):
+def test_report_header(
+    pytester: pytest.Pytester, plugin_run: PluginRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KERAS_BACKEND", "torch")
     write(pytester, test_app="def test_nothing():\n    pass\n")
     result = plugin_run()
@@ -364,7 +386,9 @@ def test_report_header(pytester, plugin_run, monkeypatch):
     )
 
 
-def test_missing_compiler_and_missing_nuitka_are_named(pytester, plugin_run, monkeypatch):
+def test_missing_compiler_and_missing_nuitka_are_named(
+    pytester: pytest.Pytester, plugin_run: PluginRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With the real compiler: preflight checks fail before any build starts."""
     write(
         pytester,
@@ -392,7 +416,9 @@ def test_missing_compiler_and_missing_nuitka_are_named(pytester, plugin_run, mon
     )
 
 
-def test_xdist_workers_build_a_shared_app_once(pytester, plugin_run):
+def test_xdist_workers_build_a_shared_app_once(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     """The slow stand-in build makes both workers ask while the first build runs."""
     slow = TEST_MATCH.replace('"app.py"', '"app.py", env={"STANDIN_SLEEP": "2"}')
     write(
@@ -405,7 +431,9 @@ def test_xdist_workers_build_a_shared_app_once(pytester, plugin_run):
     result.stdout.fnmatch_lines(["nuitka: 1 build(s) in *s, 5 cache hit(s), 0 failed build(s)"])
 
 
-def test_env_none_unsets_a_variable_for_build_and_runs(pytester, plugin_run, monkeypatch):
+def test_env_none_unsets_a_variable_for_build_and_runs(
+    pytester: pytest.Pytester, plugin_run: PluginRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
     write(
         pytester,
@@ -425,7 +453,9 @@ def test_env_none_unsets_a_variable_for_build_and_runs(pytester, plugin_run, mon
     result.stdout.fnmatch_lines(["nuitka: 2 build(s) in *s, 0 cache hit(s), 0 failed build(s)"])
 
 
-def test_a_failed_build_is_not_tried_again_in_the_session(pytester, plugin_run):
+def test_a_failed_build_is_not_tried_again_in_the_session(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         app="print(1)\n",
@@ -447,7 +477,9 @@ def test_a_failed_build_is_not_tried_again_in_the_session(pytester, plugin_run):
     )
 
 
-def test_a_bad_cache_size_is_a_usage_error(pytester, plugin_run):
+def test_a_bad_cache_size_is_a_usage_error(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     pytester.makepyfile(test_x="def test_x(): pass")
     result = plugin_run("--nuitka-cache-size=lots")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sysconfig
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,13 +13,16 @@ from pytest_nuitka.check.diagnose import DiagnosedFailure
 from pytest_nuitka.errors import NuitkaPluginError
 from pytest_nuitka.run import portable
 
+if TYPE_CHECKING:
+    from pytest_nuitka.session import Nuitka
+
 PROBE = "apps/probe/app.py"
 GREETING = "apps/probe/greeting.txt"
 ZOO = Path(__file__).parent.parent / "model_zoo"
 TORCH_APP = ZOO / "torch_image_classifier"
 
 
-def test_standalone_dist_runs_in_the_clean_room(nuitka):
+def test_standalone_dist_runs_in_the_clean_room(nuitka: Nuitka) -> None:
     app = nuitka.compile(PROBE, mode="standalone", data=[GREETING])
     run = app.run_both("--data", "greeting.txt", "--import", "json", portable=True)
     run.assert_match()
@@ -33,7 +37,7 @@ def test_standalone_dist_runs_in_the_clean_room(nuitka):
     assert env["HOME"] != str(Path.home())
 
 
-def test_removing_a_data_declaration_fails_naming_the_file(nuitka):
+def test_removing_a_data_declaration_fails_naming_the_file(nuitka: Nuitka) -> None:
     app = nuitka.compile(PROBE, mode="standalone")
     run = app.run_both("--data", "greeting.txt", portable=True)
     with pytest.raises(DiagnosedFailure) as failure:
@@ -44,7 +48,7 @@ def test_removing_a_data_declaration_fails_naming_the_file(nuitka):
     assert "data=[...]" in message
 
 
-def test_the_clean_room_hides_the_host_python_and_the_source_folder(nuitka):
+def test_the_clean_room_hides_the_host_python_and_the_source_folder(nuitka: Nuitka) -> None:
     app = nuitka.compile(PROBE, mode="standalone", data=[GREETING])
     host_file = Path(sysconfig.get_paths()["stdlib"]) / "os.py"
     beside_source = Path(nuitka.path(GREETING))
@@ -57,13 +61,13 @@ def test_the_clean_room_hides_the_host_python_and_the_source_folder(nuitka):
     assert app.run_both("--read", str(host_file)).binary.ok
 
 
-def test_onefile_binary_runs_in_the_clean_room(nuitka):
+def test_onefile_binary_runs_in_the_clean_room(nuitka: Nuitka) -> None:
     app = nuitka.compile(PROBE, mode="onefile", data=[GREETING])
     app.run_both("--data", "greeting.txt", portable=True).assert_match()
     assert app.binary is not None and app.binary.parent.name == "product"  # one file
 
 
-def test_an_excluded_module_is_diagnosed(nuitka):
+def test_an_excluded_module_is_diagnosed(nuitka: Nuitka) -> None:
     app = nuitka.compile(PROBE, mode="standalone", options=["--nofollow-import-to=csv"])
     run = app.run_both("--import", "csv", portable=True)
     with pytest.raises(DiagnosedFailure) as failure:
@@ -72,13 +76,13 @@ def test_an_excluded_module_is_diagnosed(nuitka):
     assert "Module 'csv' was actively excluded" in str(failure.value)
 
 
-def test_accelerated_binaries_are_refused_a_portable_run(nuitka):
+def test_accelerated_binaries_are_refused_a_portable_run(nuitka: Nuitka) -> None:
     app = nuitka.compile(PROBE)
     with pytest.raises(NuitkaPluginError, match="needs a standalone or onefile build"):
         app.run_both(portable=True)
 
 
-def test_torch_classifier_as_partial_standalone_in_the_clean_room(nuitka):
+def test_torch_classifier_as_partial_standalone_in_the_clean_room(nuitka: Nuitka) -> None:
     app = nuitka.compile(
         TORCH_APP / "app.py",
         mode="standalone",
@@ -95,7 +99,7 @@ def test_torch_classifier_as_partial_standalone_in_the_clean_room(nuitka):
     assert (dist / "idx2cls.json").is_file() and (dist / "checkpoint").is_dir()
 
 
-def test_torch_classifier_without_its_label_map_fails_naming_it(nuitka):
+def test_torch_classifier_without_its_label_map_fails_naming_it(nuitka: Nuitka) -> None:
     app = nuitka.compile(
         TORCH_APP / "app.py",
         mode="standalone",
@@ -109,7 +113,7 @@ def test_torch_classifier_without_its_label_map_fails_naming_it(nuitka):
     assert "app.dist/idx2cls.json" in str(failure.value)
 
 
-def test_keras_classifier_as_partial_standalone_in_the_clean_room(nuitka):
+def test_keras_classifier_as_partial_standalone_in_the_clean_room(nuitka: Nuitka) -> None:
     app = nuitka.compile(
         ZOO / "keras_classifier" / "app.py", mode="standalone", ship=["tensorflow", "keras"]
     )

@@ -18,7 +18,7 @@ from pytest_nuitka.run.runs import Invocation
 from pytest_nuitka.run.runs import run as run_once
 
 
-def test_timeout_kills_children_that_left_the_group(tmp_path):
+def test_timeout_kills_children_that_left_the_group(tmp_path: Path) -> None:
     code = (
         "import subprocess, sys, time\n"
         "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
@@ -32,7 +32,7 @@ def test_timeout_kills_children_that_left_the_group(tmp_path):
     assert not process.running(int(done.stdout.split()[0]))
 
 
-def test_flood_is_capped_and_counted(tmp_path, monkeypatch):
+def test_flood_is_capped_and_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(process, "MAX_CAPTURE", 1000)
     code = "import sys; sys.stdout.buffer.write(b'x' * 5000); sys.stderr.write('e' * 1500)"
     done = process.run(
@@ -47,7 +47,9 @@ def test_flood_is_capped_and_counted(tmp_path, monkeypatch):
     assert err.dropped_sha256 == hashlib.sha256(b"e" * 500).hexdigest()
 
 
-def test_two_sides_that_differ_only_past_the_cap_differ(tmp_path, monkeypatch):
+def test_two_sides_that_differ_only_past_the_cap_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Prefixes equal, tails not: today's cap would have hidden it (issue 11, point 4)."""
     monkeypatch.setattr(process, "MAX_CAPTURE", 1000)
     runs = {}
@@ -66,14 +68,14 @@ def test_two_sides_that_differ_only_past_the_cap_differ(tmp_path, monkeypatch):
     assert compare.check_stdout(binary, same) == []  # equal tails pass
 
 
-def test_a_program_that_cannot_start_raises_as_popen_would(tmp_path):
+def test_a_program_that_cannot_start_raises_as_popen_would(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no-such-program-here"):
         process.run(["no-such-program-here"], cwd=tmp_path, env=os.environ, stdin=None, timeout=30)
     with pytest.raises(FileNotFoundError):
         process.run(["true"], cwd=tmp_path / "missing", env=os.environ, stdin=None, timeout=30)
 
 
-def test_the_child_gets_exactly_the_environment_and_a_large_stdin(tmp_path):
+def test_the_child_gets_exactly_the_environment_and_a_large_stdin(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"], "ONLY": "a=b c", "EMPTY": ""}
     code = (
         "import os, sys; data = sys.stdin.buffer.read(); sys.stdout.buffer.write(data)\n"
@@ -86,7 +88,7 @@ def test_the_child_gets_exactly_the_environment_and_a_large_stdin(tmp_path):
     assert done.stderr.decode().strip() == str(sorted(env.items()))
 
 
-def test_stdin_is_fed(tmp_path):
+def test_stdin_is_fed(tmp_path: Path) -> None:
     done = process.run(
         [sys.executable, "-c", "import sys; print(sys.stdin.read()[::-1])"],
         cwd=tmp_path,
@@ -97,7 +99,7 @@ def test_stdin_is_fed(tmp_path):
     assert done.stdout.strip() == b"cba" and done.returncode == 0
 
 
-def test_peak_memory_of_the_child_is_measured(tmp_path):
+def test_peak_memory_of_the_child_is_measured(tmp_path: Path) -> None:
     def peak(megabytes: int) -> int:
         code = f"block = bytearray({megabytes} << 20); block[::4096] = b'x' * len(block[::4096])"
         done = process.run(
@@ -149,7 +151,7 @@ sys.stderr.write("done\\n")
 """
 
 
-def test_a_double_forked_daemon_neither_stalls_the_run_nor_survives_it(tmp_path):
+def test_a_double_forked_daemon_neither_stalls_the_run_nor_survives_it(tmp_path: Path) -> None:
     marker = f"pytest-nuitka-daemon-{uuid.uuid4().hex}"
     done = process.run(
         [sys.executable, "-c", DAEMON, marker],
@@ -207,11 +209,18 @@ def start_host(tmp_path: Path, threads: bool, expected: int) -> tuple[subprocess
         cwd=tmp_path,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 30
-    while len(set(alive_with(marker)) - {host.pid}) < expected and time.monotonic() < deadline:
+    deadline, steady_since = time.monotonic() + 30, None
+    # Each daemon's parent lives a moment after forking it: count until the number holds.
+    while time.monotonic() < deadline:
+        count = len(set(alive_with(marker)) - {host.pid})
+        if count != expected:
+            steady_since = None
+        elif steady_since is None:
+            steady_since = time.monotonic()
+        elif time.monotonic() - steady_since > 0.5:
+            return host, marker
         time.sleep(0.05)
-    assert len(set(alive_with(marker)) - {host.pid}) == expected, "its children did not start"
-    return host, marker
+    raise AssertionError(f"its children did not start: {count} of {expected}")
 
 
 @pytest.mark.parametrize(
@@ -225,7 +234,9 @@ def start_host(tmp_path: Path, threads: bool, expected: int) -> tuple[subprocess
         ("Ctrl-C (SIGINT to the process group)", True),
     ],
 )
-def test_a_killed_or_interrupted_session_leaves_no_process(tmp_path, how, threads):
+def test_a_killed_or_interrupted_session_leaves_no_process(
+    tmp_path: Path, how: str, threads: bool
+) -> None:
     host, marker = start_host(tmp_path, threads, expected=6 if threads else 3)
     number = {"SIGKILL": signal.SIGKILL, "SIGTERM": signal.SIGTERM}.get(how[:7], signal.SIGINT)
     if "group" in how:
@@ -239,7 +250,7 @@ def test_a_killed_or_interrupted_session_leaves_no_process(tmp_path, how, thread
     assert time.monotonic() - started < 10
 
 
-def test_a_time_limit_shorter_than_the_start_is_a_timeout(tmp_path):
+def test_a_time_limit_shorter_than_the_start_is_a_timeout(tmp_path: Path) -> None:
     done = process.run(
         [sys.executable, "-c", "import time; time.sleep(60)"],
         cwd=tmp_path,
@@ -250,7 +261,7 @@ def test_a_time_limit_shorter_than_the_start_is_a_timeout(tmp_path):
     assert done.timed_out and done.returncode == -signal.SIGKILL
 
 
-def test_a_build_log_gets_the_output_and_no_daemon_writes_to_it_later(tmp_path):
+def test_a_build_log_gets_the_output_and_no_daemon_writes_to_it_later(tmp_path: Path) -> None:
     """The build path (``stdout_file``): Nuitka's log, stdout and stderr together."""
     marker = f"pytest-nuitka-daemon-{uuid.uuid4().hex}"
     late = DAEMON.replace("time.sleep(600)", "time.sleep(1); print('late', flush=True)")

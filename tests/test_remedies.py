@@ -6,10 +6,14 @@ matrix cell where the issue happens."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose
+
+if TYPE_CHECKING:
+    from pytest_nuitka.session import Nuitka
 
 ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"
@@ -25,7 +29,7 @@ def diagnosed(check: object) -> list[str]:
 
 
 @pytest.mark.nuitka_requires("tensorflow<2.16", "keras<3")
-def test_keras_imported_directly_under_keras_2(nuitka):
+def test_keras_imported_directly_under_keras_2(nuitka: Nuitka) -> None:
     broken = nuitka.compile(ZOO / "tf_keras_import" / "app.py").run_both("predict")
     assert diagnosed(broken.assert_match) == ["tf-keras-rewrite"]
     run = nuitka.compile("apps/keras_direct/app.py").run_both()
@@ -33,7 +37,7 @@ def test_keras_imported_directly_under_keras_2(nuitka):
     assert "model class from keras" in run.binary.stdout
 
 
-def test_the_excluded_module_left_in(nuitka):
+def test_the_excluded_module_left_in(nuitka: Nuitka) -> None:
     excluded = nuitka.compile(PROBE, mode="standalone", options=["--nofollow-import-to=csv"])
     broken = excluded.run_both("--import", "csv", portable=True)
     assert diagnosed(broken.assert_match) == ["excluded-module"]
@@ -41,7 +45,7 @@ def test_the_excluded_module_left_in(nuitka):
     app.run_both("--import", "csv", portable=True).assert_match()
 
 
-def test_the_data_file_declared(nuitka):
+def test_the_data_file_declared(nuitka: Nuitka) -> None:
     undeclared = nuitka.compile(PROBE, mode="standalone")
     broken = undeclared.run_both("--data", "greeting.txt", portable=True)
     assert diagnosed(broken.assert_match) == ["data-file-missing"]
@@ -51,7 +55,7 @@ def test_the_data_file_declared(nuitka):
     assert "hello from the data file" in run.binary.stdout
 
 
-def test_serialised_function_kept_in_a_module_not_compiled(nuitka):
+def test_serialised_function_kept_in_a_module_not_compiled(nuitka: Nuitka) -> None:
     broken = nuitka.compile("apps/code_object/app.py").run_both()
     assert diagnosed(broken.assert_match) == ["compiled-bytecode"]
     app = nuitka.compile(
@@ -63,7 +67,7 @@ def test_serialised_function_kept_in_a_module_not_compiled(nuitka):
 
 
 @pytest.mark.nuitka_requires("torch>=2.6")
-def test_state_dict_instead_of_a_pickled_model(nuitka):
+def test_state_dict_instead_of_a_pickled_model(nuitka: Nuitka) -> None:
     app = nuitka.compile("apps/torch_pickle/app.py")
     broken = app.run_script("{out}/model.pt")
     assert not broken.ok
@@ -74,7 +78,7 @@ def test_state_dict_instead_of_a_pickled_model(nuitka):
 
 
 @pytest.mark.nuitka_requires("torch")
-def test_torch_jit_kept_on_in_a_standalone_build(nuitka):
+def test_torch_jit_kept_on_in_a_standalone_build(nuitka: Nuitka) -> None:
     """Nuitka's torch configuration sets PYTORCH_JIT=0 inside a binary that compiles torch
     (a full standalone build) unless built with torch-disable-jit=no, the plugin's default.
     Always: the JIT off inside the binary alone is diagnosed from the binary's own record, and
@@ -95,7 +99,7 @@ def test_torch_jit_kept_on_in_a_standalone_build(nuitka):
 
 
 @pytest.mark.nuitka_requires("tf-keras", "env:TF_USE_LEGACY_KERAS=1")
-def test_tf_keras_attribute_in_the_legacy_cell(nuitka):
+def test_tf_keras_attribute_in_the_legacy_cell(nuitka: Nuitka) -> None:
     broken = nuitka.compile(ZOO / "tf_keras_import" / "app.py").run_both("predict")
     assert diagnosed(lambda: broken.assert_match(argmax=["probs"])) == ["legacy-keras-rewrite"]
     run = nuitka.compile("apps/tf_keras_attribute/app.py").run_both()
@@ -105,7 +109,7 @@ def test_tf_keras_attribute_in_the_legacy_cell(nuitka):
 
 
 @pytest.mark.nuitka_requires("keras", "tensorflow")
-def test_keras_traceback_filtering_off_in_the_app(nuitka):
+def test_keras_traceback_filtering_off_in_the_app(nuitka: Nuitka) -> None:
     app = nuitka.compile("apps/keras_filter/app.py")
     assert diagnosed(app.run_both().assert_match) == ["keras-traceback-filter"]
     run = app.run_both("--unfiltered")

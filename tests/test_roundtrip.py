@@ -6,10 +6,14 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_nuitka import cachetool
+
+if TYPE_CHECKING:
+    from conftest import PluginRun
 
 # save emits what it saved only with --emit; the binary's load can be told to drift.
 APP = """
@@ -47,7 +51,9 @@ def write(pytester: pytest.Pytester, test: str, manifest: str | None = None) -> 
         (folder / "nuitka-case.toml").write_text(textwrap.dedent(manifest))
 
 
-def test_roundtrip_checks_all_four_directions(pytester, plugin_run):
+def test_roundtrip_checks_all_four_directions(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         """
@@ -68,7 +74,9 @@ def test_roundtrip_checks_all_four_directions(pytester, plugin_run):
     plugin_run("--nuitka-compile").assert_outcomes(passed=1)
 
 
-def test_roundtrip_failure_names_each_failing_direction(pytester, plugin_run):
+def test_roundtrip_failure_names_each_failing_direction(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         """
@@ -91,8 +99,8 @@ def test_roundtrip_failure_names_each_failing_direction(pytester, plugin_run):
 
 
 def test_a_save_that_emits_nothing_is_named_and_can_be_held_against_loads_or_a_run(
-    pytester, plugin_run
-):
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         """
@@ -159,7 +167,14 @@ artifact = "model.npy"
         ('against = "run:predict"\nexclude = ["debug"]', 5, 0, None),
     ],
 )
-def test_manifest_round_trip_references(pytester, plugin_run, extra, passed, failed, shown):
+def test_manifest_round_trip_references(
+    pytester: pytest.Pytester,
+    plugin_run: PluginRun,
+    extra: str,
+    passed: int,
+    failed: int,
+    shown: str | None,
+) -> None:
     write(pytester, "", MANIFEST.format(name="npy", extra=extra))
     result = plugin_run("--nuitka-compile", "case")
     result.assert_outcomes(passed=passed, failed=failed)
@@ -168,7 +183,9 @@ def test_manifest_round_trip_references(pytester, plugin_run, extra, passed, fai
     assert "predicts differently" not in result.stdout.str()  # the old, wrong wording
 
 
-def test_manifest_against_an_unknown_run_is_a_collection_error(pytester, plugin_run):
+def test_manifest_against_an_unknown_run_is_a_collection_error(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(pytester, "", MANIFEST.format(name="npy", extra='against = "run:nope"'))
     result = plugin_run("--nuitka-compile", "case")
     result.stdout.fnmatch_lines(
@@ -176,7 +193,9 @@ def test_manifest_against_an_unknown_run_is_a_collection_error(pytester, plugin_
     )
 
 
-def test_one_sided_variable_is_named_in_the_failure(pytester, plugin_run):
+def test_one_sided_variable_is_named_in_the_failure(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         """
@@ -204,7 +223,9 @@ def kept_folders(cache: Path) -> list[Path]:
     return sorted((cache / "v1" / "evidence").iterdir())
 
 
-def test_a_failure_keeps_its_runs_until_pruned(pytester, plugin_run):
+def test_a_failure_keeps_its_runs_until_pruned(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         """
@@ -236,7 +257,9 @@ def test_a_failure_keeps_its_runs_until_pruned(pytester, plugin_run):
     assert kept_folders(plugin_run.cache) == []
 
 
-def test_an_expected_failure_keeps_nothing(pytester, plugin_run):
+def test_an_expected_failure_keeps_nothing(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         """
@@ -269,7 +292,9 @@ sys.exit(1)
 """
 
 
-def test_an_error_behind_the_traceback_filter_is_run_again_once(pytester, plugin_run):
+def test_an_error_behind_the_traceback_filter_is_run_again_once(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     """A failed save that went through Keras's filter fails every direction it feeds: it is
     run again with filtering off once, and each failure shows what that run said."""
     folder = pytester.mkdir("case")
@@ -333,7 +358,7 @@ def hostile(pytester: pytest.Pytester, test: str) -> None:
     pytester.makepyfile(test_it=textwrap.dedent(test))
 
 
-def test_round_trips_a_hostile_user_tried(pytester, plugin_run):
+def test_round_trips_a_hostile_user_tried(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     hostile(
         pytester,
         """
@@ -391,7 +416,7 @@ def test_round_trips_a_hostile_user_tried(pytester, plugin_run):
     assert [p.name for p in socket_run[0].glob("*-binary/stdout.txt")] == ["stdout.txt"]
 
 
-def test_evidence_folders_of_look_alike_ids_stay_apart(tmp_path):
+def test_evidence_folders_of_look_alike_ids_stay_apart(tmp_path: Path) -> None:
     from pytest_nuitka.check import evidence
 
     run = tmp_path / "run"
@@ -406,7 +431,9 @@ def test_evidence_folders_of_look_alike_ids_stay_apart(tmp_path):
     assert len(list((tmp_path / "e").glob("*t.py_x-*"))) == evidence.PER_TEST
 
 
-def test_a_comparator_name_is_checked_when_the_manifest_is_read(pytester, plugin_run):
+def test_a_comparator_name_is_checked_when_the_manifest_is_read(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(pytester, "", MANIFEST.format(name="npy", extra='comparators = { probs = "nocolon" }'))
     result = plugin_run("--nuitka-compile", "case")
     result.stdout.fnmatch_lines(

@@ -8,7 +8,7 @@ from pytest_nuitka.build.shipping import plan
 from pytest_nuitka.errors import NuitkaPluginError
 
 
-def test_torch_ships_with_its_requirements_metadata_and_stdlib_needs():
+def test_torch_ships_with_its_requirements_metadata_and_stdlib_needs() -> None:
     shipment = plan(["torch"])
     names = {folder.name for folder in shipment.folders}
     assert "torch" in names and any(
@@ -23,6 +23,6 @@ def test_torch_ships_with_its_requirements_metadata_and_stdlib_needs():
     assert not {"tkinter", "distutils", "winreg", "sys"} & set(shipment.stdlib)
 
 
-def test_a_name_that_is_not_installed_is_a_clear_error():
+def test_a_name_that_is_not_installed_is_a_clear_error() -> None:
     with pytest.raises(NuitkaPluginError, match="cannot ship 'no_such_package'"):
         plan(["no_such_package"])

@@ -12,12 +12,17 @@ import re
 import textwrap
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
-from pytest_nuitka.check import artifacts, failures
-from pytest_nuitka.check.normalize import RULES, Policy, normalize, parse_noise
+from pytest_nuitka.check import artifacts
+from pytest_nuitka.run import failures
+from pytest_nuitka.run.normalize import RULES, Policy, Rule, normalize, parse_noise
+
+if TYPE_CHECKING:
+    from conftest import PluginRun
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -30,19 +35,19 @@ def write(pytester: pytest.Pytester, **files: str) -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
-def test_every_rule_has_a_readme_entry_with_its_example(rule):
+def test_every_rule_has_a_readme_entry_with_its_example(rule: Rule) -> None:
     text = README.read_text(encoding="utf-8")
     assert f"`{rule.name}`" in text
     assert rule.example[0].split(" (")[0] in text
 
 
-def test_every_artifact_exclusion_is_in_the_readme():
+def test_every_artifact_exclusion_is_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
     for name in artifacts.EXCLUSIONS:
         assert f"`{name}`" in text
 
 
-def test_representations_nuitka_changes_are_normalised_on_both_sides():
+def test_representations_nuitka_changes_are_normalised_on_both_sides() -> None:
     script = (
         "<function f at 0x7f3a2b1c9d10> <generator object g at 0x7f3a2b1c9d10>\n"
         "<module 'os' (frozen)>\n"
@@ -58,12 +63,12 @@ def test_representations_nuitka_changes_are_normalised_on_both_sides():
     assert normalize(script, {}, policy=strict) != normalize(binary, {}, policy=strict)
 
 
-def test_caret_lines_go_only_under_a_traceback_frame():
+def test_caret_lines_go_only_under_a_traceback_frame() -> None:
     text = '  File "<app>", line 3, in f\n    x = a[1]\n        ~^^^\nparser:\n    ^\n'
     assert normalize(text, {}) == '  File "<app>", line 3, in f\n    x = a[1]\nparser:\n    ^\n'
 
 
-def test_opt_in_rules_and_turning_a_default_off():
+def test_opt_in_rules_and_turning_a_default_off() -> None:
     assert normalize("127.0.0.1:53411", {}) == "127.0.0.1:53411"
     assert normalize("127.0.0.1:53411", {}, policy=Policy(rules=("local-ports",))) == (
         "127.0.0.1:<port>"
@@ -75,7 +80,7 @@ def test_opt_in_rules_and_turning_a_default_off():
         Policy(rules=("no-such-rule",))
 
 
-def test_noise_rules_from_a_mapping_pairs_or_ini_lines():
+def test_noise_rules_from_a_mapping_pairs_or_ini_lines() -> None:
     assert parse_noise({r"seed=\d+": "seed=<n>"}) == parse_noise(["seed=\\d+ -> seed=<n>"])
     with pytest.raises(ValueError, match="REGEX -> REPLACEMENT"):
         parse_noise(["no arrow"])
@@ -105,7 +110,7 @@ def _failure(stderr: str, failed: bool = True) -> failures.Failure:
     return failures.failure(stderr, failed, lambda t: t, lambda f: f == "/run/app.py")
 
 
-def test_detail_lines_below_the_exception_are_part_of_it():
+def test_detail_lines_below_the_exception_are_part_of_it() -> None:
     """Measured false pass: same type and first line, different cause below."""
     left = _failure(KERAS_ERROR.format(cause="name 'WIDTH' is not defined"))
     right = _failure(KERAS_ERROR.format(cause="Compiled function bytecode used"))
@@ -118,7 +123,7 @@ def test_detail_lines_below_the_exception_are_part_of_it():
     assert "name 'WIDTH' is not defined" in left.lines()
 
 
-def test_chained_causes_child_tracebacks_and_line_numbers():
+def test_chained_causes_child_tracebacks_and_line_numbers() -> None:
     chain = (
         'Traceback (most recent call last):\n  File "/run/app.py", line {n}, in load\n'
         "KeyError: 'w'\n\nThe above exception was the direct cause of the following "
@@ -135,7 +140,7 @@ def test_chained_causes_child_tracebacks_and_line_numbers():
     assert strict != failures.failure(chain.format(n=4), True, str, lambda f: True, True)
 
 
-def test_exit_without_traceback_keeps_its_message_and_warnings_are_found():
+def test_exit_without_traceback_keeps_its_message_and_warnings_are_found() -> None:
     assert _failure("loading\nmodel file missing\n").headline == "exit message: model file missing"
     assert _failure("some log\n", failed=False).empty
     noise = "E0000 00:00:1700000000.1 123 cuda_dnn.cc:8310] Unable to register cuDNN factory\n"
@@ -145,7 +150,7 @@ def test_exit_without_traceback_keeps_its_message_and_warnings_are_found():
     ]
 
 
-def test_an_exception_reported_as_ignored_is_not_a_failure_but_a_note():
+def test_an_exception_reported_as_ignored_is_not_a_failure_but_a_note() -> None:
     """An error in __del__ is printed as "Exception ignored in: ..." whenever garbage
     collection gets to it, which compiled frames change; the run goes on."""
     ignored = (
@@ -186,7 +191,7 @@ def _torchscript(serialization_id: bytes, debug: bytes, weights: bytes) -> bytes
     )
 
 
-def test_torchscript_archives_ignore_serialization_id_and_debug_tables():
+def test_torchscript_archives_ignore_serialization_id_and_debug_tables() -> None:
     """Measured false alarm: only the id and the debug line table differed."""
     left = _torchscript(b"1234", b"line 12", b"\x00\x01")
     right = _torchscript(b"9876", b"line 31", b"\x00\x01")
@@ -195,11 +200,12 @@ def test_torchscript_archives_ignore_serialization_id_and_debug_tables():
     assert comparator is not None
     assert comparator("model.pt", left, right, 0, 0) is None
     changed = comparator("model.pt", left, _torchscript(b"5", b"line 31", b"\x00\x02"), 0, 0)
+    assert changed is not None
     assert "member model/data/0 differs" in changed.detail
     assert "torch-serialization-id, torchscript-debug-info" in changed.detail
 
 
-def test_keras_zip_ignores_save_date_and_names_the_config_key():
+def test_keras_zip_ignores_save_date_and_names_the_config_key() -> None:
     def keras(date: str, units: int) -> bytes:
         return _zip(
             {
@@ -212,11 +218,12 @@ def test_keras_zip_ignores_save_date_and_names_the_config_key():
     same = artifacts.compare_zip("m.keras", keras("2024-01-01", 3), keras("2025-02-02", 3), 0, 0)
     assert same is None
     differs = artifacts.compare_zip("m.keras", keras("a", 3), keras("a", 4), 0, 0)
+    assert differs is not None
     assert "member config.json differs" in differs.detail
     assert '"units": 4' in differs.detail
 
 
-def test_h5_by_content_not_object_times(tmp_path):
+def test_h5_by_content_not_object_times(tmp_path: Path) -> None:
     h5py = pytest.importorskip("h5py")
 
     def save(name: str, value: float) -> bytes:
@@ -233,25 +240,27 @@ def test_h5_by_content_not_object_times(tmp_path):
     assert artifacts.detect("w.h5", first) is artifacts.compare_h5
     assert artifacts.compare_h5("w.h5", first, second, 0, 0) is None
     changed = artifacts.compare_h5("w.h5", first, save("c.h5", 2.0), 0, 0)
+    assert changed is not None
     assert "dataset dense/kernel" in changed.detail
 
 
-def test_savedmodel_fingerprint_ignores_uuid():
+def test_savedmodel_fingerprint_ignores_uuid() -> None:
     def fingerprint(checksum: int, uuid: bytes) -> bytes:
         return bytes([0x08, checksum, 0x3A, len(uuid)]) + uuid
 
     compare = artifacts.detect("saved/fingerprint.pb", fingerprint(5, b"ab"))
+    assert compare is not None
     assert compare("f", fingerprint(5, b"ab"), fingerprint(5, b"cd"), 0, 0) is None
-    assert (
-        "saved_model_checksum"
-        in compare("f", fingerprint(5, b"ab"), fingerprint(6, b"ab"), 0, 0).detail
-    )
+    changed = compare("f", fingerprint(5, b"ab"), fingerprint(6, b"ab"), 0, 0)
+    assert changed is not None and "saved_model_checksum" in changed.detail
 
 
 # -- inner sessions with the stand-in ---------------------------------------------------------
 
 
-def test_compiled_function_repr_is_no_false_alarm_unless_strict(pytester, plugin_run):
+def test_compiled_function_repr_is_no_false_alarm_unless_strict(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         app="""
@@ -270,7 +279,7 @@ def test_compiled_function_repr_is_no_false_alarm_unless_strict(pytester, plugin
     result.stdout.fnmatch_lines(["  +<compiled_function main at 0x7f3a2b1c9d10>", "*(strict)*"])
 
 
-def test_failures_compared_whole(pytester, plugin_run):
+def test_failures_compared_whole(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     write(
         pytester,
         detail="""
@@ -315,7 +324,9 @@ def test_failures_compared_whole(pytester, plugin_run):
     )
 
 
-def test_same_failure_on_both_sides_matches_every_check(pytester, plugin_run):
+def test_same_failure_on_both_sides_matches_every_check(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     """Measured wrong fail: argmax of an output neither side emitted, both failing alike."""
     write(
         pytester,
@@ -340,7 +351,9 @@ def test_same_failure_on_both_sides_matches_every_check(pytester, plugin_run):
     assert "not emitted by script and binary" not in result.stdout.str()
 
 
-def test_warning_on_one_side_stderr_and_tensorflow_noise(pytester, plugin_run):
+def test_warning_on_one_side_stderr_and_tensorflow_noise(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     write(
         pytester,
         app="""
@@ -373,7 +386,9 @@ def test_warning_on_one_side_stderr_and_tensorflow_noise(pytester, plugin_run):
     assert "Unable to register cuBLAS" not in result.stdout.str()
 
 
-def test_noise_comparators_and_exclusions_from_test_ini_and_manifest(pytester, plugin_run):
+def test_noise_comparators_and_exclusions_from_test_ini_and_manifest(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     app = """
     import pathlib, random, sys
     out = pathlib.Path(sys.argv[1])
@@ -385,7 +400,7 @@ def test_noise_comparators_and_exclusions_from_test_ini_and_manifest(pytester, p
         pytester,
         app=app,
         cmp="""
-    from pytest_nuitka.check.compare import Difference
+    from pytest_nuitka.check.difference import Difference
     def casefold(name, a, b, rtol, atol):
         return None if a.lower() == b.lower() else Difference(name, "differs")
     """,
@@ -431,7 +446,9 @@ def test_noise_comparators_and_exclusions_from_test_ini_and_manifest(pytester, p
     assert re.search(r"\[stdout \(normalised\)\]", result.stdout.str())
 
 
-def test_bad_rule_name_in_ini_is_a_usage_error(pytester, plugin_run):
+def test_bad_rule_name_in_ini_is_a_usage_error(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     pytester.makeini("[pytest]\nnuitka_rules = no-such-rule\n")
     pytester.makepyfile(test_x="def test_x(): pass")
     result = plugin_run()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import PluginRun
 
 SAVER_APP = """
 import sys
@@ -55,7 +59,7 @@ outputs = ["probs"]
 """
 
 
-def test_items_have_readable_ids_and_pass(pytester, plugin_run):
+def test_items_have_readable_ids_and_pass(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     case(pytester, ROUNDTRIP)
     result = plugin_run("--nuitka-compile", "-v")
     result.assert_outcomes(passed=5)
@@ -70,14 +74,18 @@ def test_items_have_readable_ids_and_pass(pytester, plugin_run):
     )
 
 
-def test_without_compile_only_script_checks_run(pytester, plugin_run):
+def test_without_compile_only_script_checks_run(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     case(pytester, ROUNDTRIP)
     result = plugin_run("-v")
     result.assert_outcomes(passed=1, skipped=4)
     result.stdout.fnmatch_lines(["*roundtrip:npy:script->script PASSED*"])
 
 
-def test_known_issue_is_a_strict_expected_failure(pytester, plugin_run):
+def test_known_issue_is_a_strict_expected_failure(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     manifest = (
         ROUNDTRIP
         + """
@@ -106,7 +114,9 @@ diagnosis = "compiled-bytecode"
 )
 
 
-def test_expected_diagnosis_makes_the_failure_expected(pytester, plugin_run):
+def test_expected_diagnosis_makes_the_failure_expected(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     error = "RuntimeError('Compiled function bytecode used')"
     case(pytester, DIAGNOSED, binary_cannot_load="yes", load_error=error)
     result = plugin_run("--nuitka-compile", "-rx")
@@ -116,14 +126,18 @@ def test_expected_diagnosis_makes_the_failure_expected(pytester, plugin_run):
     )
 
 
-def test_a_failure_with_another_cause_is_not_the_expected_one(pytester, plugin_run):
+def test_a_failure_with_another_cause_is_not_the_expected_one(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     case(pytester, DIAGNOSED, binary_cannot_load="yes")
     result = plugin_run("--nuitka-compile")
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(["*the binary failed to load the model.npy*TypeError*"])
 
 
-def test_standalone_mode_adds_portable_checks(pytester, plugin_run):
+def test_standalone_mode_adds_portable_checks(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     case(pytester, ROUNDTRIP)
     result = plugin_run("--nuitka-compile", "--nuitka-mode=standalone", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["*::run:predict", "*::portable:predict", "*::roundtrip:npy:*"])
@@ -131,7 +145,9 @@ def test_standalone_mode_adds_portable_checks(pytester, plugin_run):
     assert "portable:" not in accelerated.stdout.str()
 
 
-def test_fixed_known_issue_fails_as_strict_xpass(pytester, plugin_run):
+def test_fixed_known_issue_fails_as_strict_xpass(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     case(
         pytester,
         ROUNDTRIP
@@ -146,7 +162,9 @@ def test_fixed_known_issue_fails_as_strict_xpass(pytester, plugin_run):
     result.stdout.fnmatch_lines(["*[[]XPASS(strict)[]] known issue: fixed upstream by now*"])
 
 
-def test_condition_not_met_means_no_expectation(pytester, plugin_run):
+def test_condition_not_met_means_no_expectation(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     case(
         pytester,
         ROUNDTRIP
@@ -160,7 +178,9 @@ def test_condition_not_met_means_no_expectation(pytester, plugin_run):
     plugin_run("--nuitka-compile").assert_outcomes(passed=5)
 
 
-def test_unexpected_divergence_fails_with_a_table(pytester, plugin_run):
+def test_unexpected_divergence_fails_with_a_table(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     case(pytester, ROUNDTRIP, binary_cannot_load="yes")
     result = plugin_run("--nuitka-compile")
     result.assert_outcomes(passed=3, failed=2)
@@ -173,7 +193,7 @@ def test_unexpected_divergence_fails_with_a_table(pytester, plugin_run):
     )
 
 
-def test_loader_tool_and_value_table(pytester, plugin_run):
+def test_loader_tool_and_value_table(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     tool = pytester.path / "bin" / "fake-serving"
     tool.parent.mkdir()
     tool.write_text(
@@ -199,7 +219,9 @@ def test_loader_tool_and_value_table(pytester, plugin_run):
     result.stdout.fnmatch_lines([f"*roundtrip:served:binary->{tool} PASSED*"])
 
 
-def test_baseline_written_when_missing_then_held(pytester, plugin_run):
+def test_baseline_written_when_missing_then_held(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     case(
         pytester,
         """
@@ -274,7 +296,9 @@ def test_baseline_written_when_missing_then_held(pytester, plugin_run):
         ),
     ],
 )
-def test_malformed_manifest_is_a_collection_error(pytester, plugin_run, manifest, message):
+def test_malformed_manifest_is_a_collection_error(
+    pytester: pytest.Pytester, plugin_run: PluginRun, manifest: str, message: str
+) -> None:
     case(pytester, manifest)
     result = plugin_run("--nuitka-compile")
     assert result.ret == pytest.ExitCode.INTERRUPTED
@@ -282,7 +306,9 @@ def test_malformed_manifest_is_a_collection_error(pytester, plugin_run, manifest
     assert "Traceback" not in result.stdout.str()
 
 
-def test_two_cases_in_one_session_run_in_folders_of_their_own(pytester, plugin_run):
+def test_two_cases_in_one_session_run_in_folders_of_their_own(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
     case(pytester, ROUNDTRIP, folder="a")
     case(pytester, ROUNDTRIP, folder="b")
     plugin_run("--nuitka-compile").assert_outcomes(passed=10)

@@ -14,7 +14,8 @@ ZOO = Path(__file__).parent.parent / "model_zoo"
 
 def baseline(case: str, run: str, name: str) -> np.ndarray:
     with np.load(ZOO / case / "baselines" / f"{run}.npz") as stored:
-        return stored[name]
+        array: np.ndarray = stored[name]  # numpy types an archive's members as Any
+        return array
 
 
 def weights(seed: int, scale: float, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
@@ -24,14 +25,16 @@ def weights(seed: int, scale: float, shapes: list[tuple[int, ...]]) -> list[np.n
 
 def softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
+    probs: np.ndarray = e / e.sum(-1, keepdims=True)  # numpy types ufunc results as Any
+    return probs
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0)
+    positive: np.ndarray = np.maximum(x, 0)
+    return positive
 
 
-def test_keras_classifier():
+def test_keras_classifier() -> None:
     w1, b1, w2, b2 = weights(1234, 0.5, [(8, 16), (16,), (16, 4), (4,)])
     x = np.random.default_rng(0).normal(size=(6, 8)).astype(np.float32)
     expected = softmax(relu(x @ w1 + b1) @ w2 + b2)
@@ -40,21 +43,21 @@ def test_keras_classifier():
     )
 
 
-def test_tf_keras_import():
+def test_tf_keras_import() -> None:
     w1, b1, w2, b2 = weights(2024, 0.5, [(6, 10), (10,), (10, 3), (3,)])
     x = np.random.default_rng(3).normal(size=(5, 6)).astype(np.float32)
     expected = softmax(np.tanh(x @ w1 + b1) @ w2 + b2)
     np.testing.assert_allclose(baseline("tf_keras_import", "predict", "probs"), expected, atol=1e-6)
 
 
-def test_lambda_layer():
+def test_lambda_layer() -> None:
     w, b = weights(99, 0.3, [(12, 3), (3,)])
     x = np.random.default_rng(5).normal(size=(4, 5, 4)).astype(np.float32)
     expected = softmax((x[:, -3:, :] * 3.0).reshape(4, 12) @ w + b)
     np.testing.assert_allclose(baseline("lambda_layer", "predict", "probs"), expected, atol=1e-6)
 
 
-def test_tf_module_savedmodel():
+def test_tf_module_savedmodel() -> None:
     w1, b1, w2, b2 = weights(77, 0.5, [(4, 8), (8,), (8, 3), (3,)])
     x = np.random.default_rng(8).normal(size=(5, 4)).astype(np.float32)
     expected = softmax(relu(x @ w1 + b1) @ w2 + b2)
@@ -63,7 +66,7 @@ def test_tf_module_savedmodel():
     )
 
 
-def test_torch_image_classifier():
+def test_torch_image_classifier() -> None:
     image_module = pytest.importorskip("PIL.Image")
     case = ZOO / "torch_image_classifier"
     rng = np.random.default_rng(31)
@@ -74,7 +77,8 @@ def test_torch_image_classifier():
     image = (
         image_module.open(case / "bird.png").convert("RGB").resize((32, 32), image_module.BILINEAR)
     )
-    mean, std = np.float32([0.485, 0.456, 0.406]), np.float32([0.229, 0.224, 0.225])
+    mean = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+    std = np.array([0.229, 0.224, 0.225], dtype=np.float32)
     x = ((np.asarray(image, np.float32) / 255.0 - mean) / std).transpose(2, 0, 1)
     padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
     patches = np.stack([padded[:, i : i + 32, j : j + 32] for i in range(3) for j in range(3)], -1)
@@ -88,7 +92,7 @@ def test_torch_image_classifier():
     assert labels[str(int(expected.argmax()))] == "heron"
 
 
-def test_torch_jit_trace():
+def test_torch_jit_trace() -> None:
     """The app copies rng.normal(0, 0.5, shape) into each parameter in order (hidden weight
     (8, 6), hidden bias, out weight (3, 8), out bias), then draws the (4, 6) inputs."""
     rng = np.random.default_rng(7)

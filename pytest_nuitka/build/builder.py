@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_nuitka import __version__
-from pytest_nuitka.build.cache import BuildCache, Entry, sha256_tree
+from pytest_nuitka.build.cache import BuildCache, Entry, Verdict, sha256_tree
 from pytest_nuitka.build.compilers import BuildRequest, Built, Compiler
 from pytest_nuitka.build.environment import (
     build_env,
@@ -22,18 +22,12 @@ from pytest_nuitka.build.environment import (
     interpreter,
     module_search_path,
     pth_files,
+    with_overrides,
 )
 from pytest_nuitka.errors import BuildError
-from pytest_nuitka.run.runs import with_overrides
 from pytest_nuitka.settings import Mode, Settings
 
 TORCH_JIT_OPTION = "--module-parameter=torch-disable-jit="
-WHY_BUILT = {
-    "miss": "not in the cache",
-    "changed": "what it was built from changed",
-    "forced": "--nuitka-rebuild",
-    "corrupt": "the cached entry was corrupt and is replaced",
-}
 
 
 @dataclass
@@ -187,8 +181,8 @@ class Builder:
         label = f"{self.shown(script)} ({describe(request)})"
         started = time.monotonic()
 
-        def build(workdir: Path, product: Path, log: Path, verdict: str, why: str) -> Built:
-            because = WHY_BUILT[verdict] + (f": {why}" if why else "")
+        def build(workdir: Path, product: Path, log: Path, verdict: Verdict, why: str) -> Built:
+            because = verdict.why_built + (f": {why}" if why else "")
             self.say(f"nuitka: compiling {label}: {because} ...")
             return compiler.build(request, workdir, product, log)
 
@@ -211,7 +205,7 @@ class Builder:
         except BaseException:
             self.stats.failures += 1
             raise
-        if verdict == "hit":
+        if verdict is Verdict.HIT:
             self.stats.hits += 1
             if key not in self._announced:
                 self.say(f"nuitka: {label} from cache (built in {entry.meta['seconds']:.1f}s)")

@@ -32,8 +32,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast, get_origin, get_type_hints
 
 from pytest_nuitka.build import footprint
 from pytest_nuitka.build.compilers import Built, CompileFailed
@@ -154,22 +155,59 @@ def safe_parent(folder: Path) -> str | None:
     return None
 
 
+class Verdict(StrEnum):
+    """What a lookup found: a valid entry, or why the key has to be built."""
+
+    HIT = "hit"
+    MISS = "miss"
+    CHANGED = "changed"
+    FORCED = "forced"
+    CORRUPT = "corrupt"
+
+    @property
+    def why_built(self) -> str:
+        return _WHY_BUILT[self]
+
+
+_WHY_BUILT = {
+    Verdict.HIT: "",
+    Verdict.MISS: "not in the cache",
+    Verdict.CHANGED: "what it was built from changed",
+    Verdict.FORCED: "--nuitka-rebuild",
+    Verdict.CORRUPT: "the cached entry was corrupt and is replaced",
+}
+
+
+class EntryMeta(TypedDict):
+    """An entry's meta.json: what it was built from, and the record each lookup holds it to."""
+
+    key: str
+    inputs: dict[str, Any]  # the cache key's inputs (builder.Builder.inputs)
+    executable: str  # relative to product/
+    size: int  # of the executable
+    product_size: int  # of the whole product, a dist included
+    product: dict[str, list[Any]]  # product_record()
+    sha256: str  # of the executable
+    footprint: dict[str, Any]  # footprint.record(): what Nuitka found while building
+    run_id: str  # the session that built it (--nuitka-rebuild rebuilds once per session)
+    built_at: float
+    seconds: float  # the build's wall time
+
+
 @dataclass(frozen=True)
 class Entry:
     path: Path
-    meta: dict[str, Any]
+    meta: EntryMeta
 
     @property
     def executable(self) -> Path:
-        return self.path / "product" / str(self.meta["executable"])
+        return self.path / "product" / self.meta["executable"]
 
     @functools.cached_property
     def size(self) -> int:
         """Bytes on disk of the product (a dist can be gigabytes); read once, so it stays
         known after the entry is removed."""
-        if "product_size" in self.meta:
-            return int(self.meta["product_size"])
-        return tree_size(self.path / "product")
+        return self.meta["product_size"]
 
     @property
     def last_used(self) -> float:
@@ -200,23 +238,22 @@ class BuildCache:
     def key(self, inputs: dict[str, Any]) -> str:
         return sha256_json(inputs)[:32]
 
-    def lookup(self, key: str) -> tuple[Entry | None, str, str]:
-        """A valid entry whose recorded inputs still hold, the verdict ('hit', or why none:
-        'miss', 'changed', 'forced' (--nuitka-rebuild) or 'corrupt') and what changed.
-        Corrupt entries are removed by the next build of the key, under its lock."""
+    def lookup(self, key: str) -> tuple[Entry | None, Verdict, str]:
+        """A valid entry whose recorded inputs still hold (HIT), or none and why, with what
+        changed. Corrupt entries are removed by the next build of the key, under its lock."""
         self.secure()
-        verdicts: dict[str, str] = {}
+        verdicts: dict[Verdict, str] = {}
         for candidate in self._variants(key):
             verdict, why, meta = self._check(candidate)
-            if verdict == "ok":
+            if verdict is Verdict.HIT and meta is not None:
                 with contextlib.suppress(OSError):  # a read-only cache still serves
                     os.utime(candidate, follow_symlinks=False)
-                return Entry(candidate, meta), "hit", ""
+                return Entry(candidate, meta), verdict, ""
             verdicts.setdefault(verdict, why)
-        for reason in ("corrupt", "forced", "changed"):
+        for reason in (Verdict.CORRUPT, Verdict.FORCED, Verdict.CHANGED):
             if reason in verdicts:
                 return None, reason, verdicts[reason]
-        return None, "miss", ""
+        return None, Verdict.MISS, ""
 
     def get_or_build(
         self,
@@ -224,8 +261,8 @@ class BuildCache:
         inputs: dict[str, Any],
         build: Callable[..., Built],
         on_wait: Callable[[], None] = lambda: None,
-    ) -> tuple[Entry, str]:
-        """The entry for ``key`` and the lookup's verdict ('hit' when nothing was built).
+    ) -> tuple[Entry, Verdict]:
+        """The entry for ``key`` and the lookup's verdict (HIT when nothing was built).
         ``build(workdir, product, log, verdict, why)`` runs under the key's lock, after a
         second lookup, so that a key is built once however many workers ask for it."""
         entry, verdict, why = self.lookup(key)
@@ -361,7 +398,7 @@ class BuildCache:
             executable = self._inside(staged / "product", built.executable)
             recorded = footprint.record(built.footprint, inputs.get("search", ()), since_ns)
             make_private(staged)
-            meta = {
+            meta: EntryMeta = {
                 "key": key,
                 "inputs": inputs,
                 "executable": built.executable,
@@ -434,35 +471,41 @@ class BuildCache:
         return [path for _, path in sorted(found, reverse=True)]
 
     @staticmethod
-    def _meta(entry: Path) -> dict[str, Any]:
+    def _meta(entry: Path) -> EntryMeta:
+        """The entry's record; a KeyError or TypeError if a field is missing or mistyped."""
         fd = os.open(entry / "meta.json", os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, encoding="utf-8") as f:
-            meta: dict[str, Any] = json.load(f)
-        return meta
+            meta = json.load(f)
+        if isinstance(meta, dict) and "product_size" not in meta:  # recorded before sizes were
+            meta["product_size"] = tree_size(entry / "product")
+        for field, kind in get_type_hints(EntryMeta).items():
+            expected = get_origin(kind) or kind
+            if not isinstance(meta[field], (int, float) if expected is float else expected):
+                raise TypeError(f"meta.json: {field} is not a {expected.__name__}")
+        return cast(EntryMeta, meta)
 
-    def _check(self, entry: Path) -> tuple[str, str, dict[str, Any]]:
-        """('ok' | 'changed' | 'forced' | 'corrupt', what is wrong, the entry's meta)."""
-        meta: dict[str, Any] = {}
+    def _check(self, entry: Path) -> tuple[Verdict, str, EntryMeta | None]:
+        """HIT (or why not), what is wrong, and the entry's record where it could be read."""
+        meta = None
         try:
             info = entry.lstat()
             if stat.S_ISLNK(info.st_mode):
-                return "corrupt", f"{entry} is a symbolic link", meta
+                return Verdict.CORRUPT, f"{entry} is a symbolic link", meta
             problem = ours(entry, info)
             if problem:
-                return "corrupt", problem, meta
+                return Verdict.CORRUPT, problem, meta
             meta = self._meta(entry)
             problem = self._verify_product(entry / "product", meta)
             if problem:
-                return "corrupt", problem, meta
-            recorded: dict[str, Any] = meta["footprint"]
+                return Verdict.CORRUPT, problem, meta
         except (OSError, ValueError, KeyError, TypeError) as error:
-            return "corrupt", f"unreadable entry ({error})", meta
-        if self.rebuild and meta.get("run_id") != self.run_id:
-            return "forced", "", meta
-        why = footprint.stale(recorded)
-        return ("changed", why, meta) if why else ("ok", "", meta)
+            return Verdict.CORRUPT, f"unreadable entry ({error})", meta
+        if self.rebuild and meta["run_id"] != self.run_id:
+            return Verdict.FORCED, "", meta
+        why = footprint.stale(meta["footprint"])
+        return (Verdict.CHANGED, why, meta) if why else (Verdict.HIT, "", meta)
 
-    def _verify_product(self, product: Path, meta: dict[str, Any]) -> str | None:
+    def _verify_product(self, product: Path, meta: EntryMeta) -> str | None:
         """Why the product is not what was published, or None: every file, folder and link
         as recorded, none writable by others, the executable inside and unchanged."""
         info = product.lstat()
@@ -493,7 +536,7 @@ class BuildCache:
             if leftover.name.startswith(f"{key}."):
                 self._discard(leftover)
         for variant in self._variants(key):
-            if self._check(variant)[0] == "corrupt":
+            if self._check(variant)[0] is Verdict.CORRUPT:
                 self._discard(variant)
 
     def _discard(self, path: Path) -> None:

@@ -184,3 +184,11 @@ def header_line(cache_dir: str, env: Mapping[str, str] = os.environ) -> str:
     parts += [f"{var}={env.get(var, '-')}" for var in HEADER_ENV_VARS]
     parts.append(f"cache {cache_dir}")
     return "nuitka: " + ", ".join(parts)
+
+
+def with_overrides(base: Mapping[str, str], *overrides: Mapping[str, str | None]) -> dict[str, str]:
+    """``base`` updated in order; a value of None unsets the variable."""
+    merged: dict[str, str | None] = dict(base)
+    for override in overrides:
+        merged.update(override)
+    return {name: value for name, value in merged.items() if value is not None}

@@ -18,11 +18,12 @@ import io
 import json
 import pickletools
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from pytest_nuitka.check.difference import Comparator, Difference, compare_array
 from pytest_nuitka.errors import NuitkaPluginError
 
 # Names of what is left out, with why; the README lists the same.
@@ -40,8 +41,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 SHOWN = 12  # diff lines shown per member
 
-Comparator = Callable[[str, Any, Any, float, float], Any]
-
 
 def _bytes(value: Any) -> bytes | None:
     if isinstance(value, bytes):
@@ -49,12 +48,6 @@ def _bytes(value: Any) -> bytes | None:
     if isinstance(value, str):
         return value.encode("utf-8")
     return None
-
-
-def _difference(name: str, detail: str) -> Any:
-    from pytest_nuitka.check.compare import Difference  # compare imports this module
-
-    return Difference(name, detail)
 
 
 def excluded(name: str, patterns: Iterable[str]) -> bool:
@@ -144,12 +137,12 @@ def _ignored(kind: str, member: str) -> str | None:
     return None
 
 
-def compare_zip(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+def compare_zip(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Difference | None:
     """Members by name and content; zip metadata is left out, and per kind what
     ``EXCLUSIONS`` names. Members are compared by their own format (JSON, HDF5, pickle)."""
     left_raw, right_raw = _bytes(script), _bytes(binary)
     if left_raw is None or right_raw is None:
-        return _difference(
+        return Difference(
             name, f"  not both files: {type(script).__name__}, {type(binary).__name__}"
         )
     try:
@@ -168,16 +161,16 @@ def compare_zip(name: str, script: Any, binary: Any, rtol: float, atol: float) -
     for member in sorted(left.keys() & right.keys()):
         if _ignored(kind, member) or left[member] == right[member]:
             continue
-        detail = _member_difference(kind, member, left[member], right[member], rtol, atol)
+        detail = _memberDifference(kind, member, left[member], right[member], rtol, atol)
         if detail:
             found.append(f"  member {member} differs:\n{detail}")
     if not found:
         return None
     header = f"  {label}; left out: zip-metadata" + "".join(f", {s}" for s in skipped)
-    return _difference(name, header + "\n" + "\n".join(found))
+    return Difference(name, header + "\n" + "\n".join(found))
 
 
-def _member_difference(
+def _memberDifference(
     kind: str, member: str, left: bytes, right: bytes, rtol: float, atol: float
 ) -> str | None:
     if member.endswith(".json"):
@@ -233,28 +226,30 @@ def _byte_summary(left: bytes, right: bytes) -> str:
     return f"    {count} of {len(left)} bytes differ, the first at offset {first}"
 
 
-def compare_bytes(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+def compare_bytes(
+    name: str, script: Any, binary: Any, rtol: float, atol: float
+) -> Difference | None:
     left, right = _bytes(script), _bytes(binary)
     if left is None or right is None or left == right:
-        return None if left == right else _difference(name, "  not both files")
-    return _difference(name, _byte_summary(left, right))
+        return None if left == right else Difference(name, "  not both files")
+    return Difference(name, _byte_summary(left, right))
 
 
 # -- HDF5 (.h5, .weights.h5, and inside .keras) ---------------------------------------------
 
 
-def compare_h5(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+def compare_h5(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Difference | None:
     """Groups, datasets (dtype, shape, values within rtol/atol) and attributes; the
     objects' times are left out. Without h5py, byte for byte."""
     left, right = _bytes(script), _bytes(binary)
     if left is None or right is None:
-        return _difference(name, "  not both files")
+        return Difference(name, "  not both files")
     try:
-        import h5py  # type: ignore[import-untyped]
+        import h5py
     except ImportError:
         if left == right:
             return None
-        return _difference(
+        return Difference(
             name,
             "  HDF5, compared byte for byte (install h5py to compare by content):\n"
             + _byte_summary(left, right),
@@ -267,8 +262,6 @@ def compare_h5(name: str, script: Any, binary: Any, rtol: float, atol: float) ->
             continue
         x, y = a[key], b[key]
         if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
-            from pytest_nuitka.check.compare import compare_array
-
             difference = compare_array(key, x, y, rtol, atol)
             if difference:
                 found.append(f"  dataset {key}:\n{difference.detail}")
@@ -276,7 +269,7 @@ def compare_h5(name: str, script: Any, binary: Any, rtol: float, atol: float) ->
             found.append(f"  {key}:\n    script: {x!r:.200}\n    binary: {y!r:.200}")
     if not found:
         return None
-    return _difference(name, "  HDF5; left out: h5-object-times\n" + "\n".join(found[:SHOWN]))
+    return Difference(name, "  HDF5; left out: h5-object-times\n" + "\n".join(found[:SHOWN]))
 
 
 def _same_value(x: Any, y: Any) -> bool:
@@ -352,11 +345,13 @@ FINGERPRINT_FIELDS = {
 }
 
 
-def compare_fingerprint(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+def compare_fingerprint(
+    name: str, script: Any, binary: Any, rtol: float, atol: float
+) -> Difference | None:
     """A SavedModel's fingerprint: every hash, not the uuid (``savedmodel-uuid``)."""
     left, right = _bytes(script), _bytes(binary)
     if left is None or right is None:
-        return _difference(name, "  not both files")
+        return Difference(name, "  not both files")
     try:
         a = [f for f in _protobuf_fields(left) if f[0] != 7]
         b = [f for f in _protobuf_fields(right) if f[0] != 7]
@@ -369,15 +364,17 @@ def compare_fingerprint(name: str, script: Any, binary: Any, rtol: float, atol: 
         for x, y in zip(a, b, strict=False)
         if x != y
     ]
-    return _difference(
+    return Difference(
         name, "  SavedModel fingerprint; left out: savedmodel-uuid\n" + "\n".join(rows)
     )
 
 
-def compare_text(name: str, script: Any, binary: Any, rtol: float, atol: float) -> Any:
+def compare_text(
+    name: str, script: Any, binary: Any, rtol: float, atol: float
+) -> Difference | None:
     if script == binary:
         return None
-    return _difference(name, _text_diff(str(script).splitlines(), str(binary).splitlines()))
+    return Difference(name, _text_diff(str(script).splitlines(), str(binary).splitlines()))
 
 
 BUILTIN: dict[str, Comparator] = {

@@ -7,44 +7,26 @@ output, how many elements differ and the worst of them.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from pytest_nuitka.check import artifacts, failures
-from pytest_nuitka.check.normalize import DEFAULT, Policy
-from pytest_nuitka.run.runs import Run
+from pytest_nuitka.check import artifacts
+from pytest_nuitka.check.difference import (
+    WORST,
+    Comparator,
+    Difference,
+    Tolerance,
+    compare_array,
+    table,
+    tolerance_for,
+)
+from pytest_nuitka.run import failures
+from pytest_nuitka.run.normalize import DEFAULT, Policy
+from pytest_nuitka.run.runs import Run, Side
 
-WORST = 5
 STDERR_TAIL = 15
-Tolerance = float | Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class Difference:
-    title: str
-    detail: str
-
-
-# A comparator sees one named output of each side and the tolerances for that name.
-Comparator = Callable[[str, Any, Any, float, float], "Difference | None"]
-
-
-def tolerance_for(spec: Tolerance, name: str) -> float:
-    if isinstance(spec, Mapping):
-        return float(spec.get(name, 0.0))
-    return float(spec)
-
-
-def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    return "\n".join(
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in cells
-    )
 
 
 def check_exit(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
@@ -130,7 +112,7 @@ def warning_notes(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[st
     "coroutine ... was never awaited" passes stdout and exit checks)."""
     left, right = script.warnings(policy), binary.warnings(policy)
     notes = []
-    for side, mine, theirs in (("script", left, right), ("binary", right, left)):
+    for side, mine, theirs in ((Side.SCRIPT, left, right), (Side.BINARY, right, left)):
         only = [w for w in dict.fromkeys(mine) if w not in theirs]
         if only:
             notes.append(
@@ -158,62 +140,6 @@ def _past_capture(script: Run, binary: Run) -> list[Difference]:
             ),
         )
     ]
-
-
-def compare_array(
-    name: str,
-    script: Any,
-    binary: Any,
-    rtol: float,
-    atol: float,
-    labels: tuple[str, str] = ("script", "binary"),
-) -> Difference | None:
-    """``labels`` name the two sides in the table."""
-    a, b = np.asarray(script), np.asarray(binary)
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return Difference(
-            name, f"  {labels[0]}: {a.dtype} {a.shape}\n  {labels[1]}: {b.dtype} {b.shape}"
-        )
-    numeric = a.dtype.kind in "biufc"
-    if (rtol == 0 and atol == 0) or not numeric:
-        differs = _bitwise_differs(a, b)
-        rule = "bit-identical"
-    else:
-        differs = ~np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
-        rule = f"rtol={rtol:g}, atol={atol:g}"
-    count = int(differs.sum())
-    if not count:
-        return None
-    where = np.argwhere(differs)
-    if numeric:
-        gap = np.abs(
-            b.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
-            - a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
-        )
-        gaps = gap[differs]
-        order = np.argsort(-np.nan_to_num(gaps, nan=np.inf), kind="stable")[:WORST]
-    else:
-        gaps, order = np.zeros(count), np.arange(min(count, WORST))
-    rows = []
-    for i in order:
-        index = tuple(int(x) for x in where[i])
-        sv, bv = a[index], b[index]
-        rel = gaps[i] / abs(sv) if numeric and sv != 0 else float("nan")
-        rows.append(
-            [index, sv, bv, f"{gaps[i]:.3g}" if numeric else "", f"{rel:.3g}" if numeric else ""]
-        )
-    return Difference(
-        name,
-        f"  {count} of {a.size} elements differ ({rule}); worst {len(rows)}:\n"
-        + table(["index", *labels, "|diff|", "rel"], rows),
-    )
-
-
-def _bitwise_differs(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    size = a.dtype.itemsize
-    left = np.ascontiguousarray(a).reshape(-1).view(np.uint8).reshape(a.size, size)
-    right = np.ascontiguousarray(b).reshape(-1).view(np.uint8).reshape(b.size, size)
-    return (left != right).any(axis=1).reshape(a.shape)  # type: ignore[no-any-return]
 
 
 def compare_equal(
@@ -311,20 +237,31 @@ def check_argmax(
         if absent:
             found.append(Difference(f"argmax({name})", "  not emitted by " + " and ".join(absent)))
             continue
-        a, b = np.asarray(script.outputs[name]), np.asarray(binary.outputs[name])
-        if a.shape != b.shape:
-            continue  # check_outputs names the shape difference
-        left, right = np.atleast_1d(a.argmax(axis)), np.atleast_1d(b.argmax(axis))
-        rows = [[i, int(left[i]), int(right[i])] for i in np.argwhere(left != right)[:, 0]]
-        if rows:
-            found.append(
-                Difference(
-                    f"argmax({name})",
-                    f"  {len(rows)} of {left.size} rows disagree:\n"
-                    + table(["row", "script", "binary"], rows[:WORST]),
-                )
-            )
+        difference = argmax_difference(name, script.outputs[name], binary.outputs[name], axis)
+        if difference:
+            found.append(difference)
     return found
+
+
+def argmax_difference(
+    name: str,
+    left: Any,
+    right: Any,
+    axis: int = -1,
+    labels: tuple[str, str] = ("script", "binary"),
+) -> Difference | None:
+    """Rows whose predicted class differs; shapes that differ are compare_array's to name."""
+    a, b = np.asarray(left), np.asarray(right)
+    if a.shape != b.shape:
+        return None
+    first, second = np.atleast_1d(a.argmax(axis)), np.atleast_1d(b.argmax(axis))
+    rows = [[i, int(first[i]), int(second[i])] for i in np.argwhere(first != second)[:, 0]]
+    if not rows:
+        return None
+    return Difference(
+        f"argmax({name})",
+        f"  {len(rows)} of {first.size} rows disagree:\n" + table(["row", *labels], rows[:WORST]),
+    )
 
 
 def render(

@@ -17,10 +17,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pytest_nuitka.check.compare import Difference, render
+from pytest_nuitka.check.compare import render
+from pytest_nuitka.check.difference import Difference
 from pytest_nuitka.errors import CheckFailed
 from pytest_nuitka.run import unfilter
-from pytest_nuitka.run.runs import Run
+from pytest_nuitka.run.runs import Run, Side
 
 TABLE = "known_issues.toml"
 TRIGGERS = {"output", "env", "runtime"}
@@ -84,7 +85,7 @@ def _keras_differs(runs: Sequence[Run]) -> tuple[str, str] | None:
     recorded = [run for run in runs if _keras(run)]
     for pair in itertools.combinations(recorded, 2):
         if _keras(pair[0]) != _keras(pair[1]):
-            first, second = sorted(pair, key=lambda run: run.side == "binary")
+            first, second = sorted(pair, key=lambda run: run.side == Side.BINARY)
             return second.side, (
                 f"the {first.side} loaded the model code of {_named(first)}, "
                 f"the {second.side} of {_named(second)}"
@@ -153,7 +154,7 @@ def _issue(raw: dict[str, Any]) -> KnownIssue:
 
 
 @functools.cache
-def table() -> tuple[KnownIssue, ...]:
+def known_issues() -> tuple[KnownIssue, ...]:
     text = resources.files(__package__).joinpath(TABLE).read_text(encoding="utf-8")
     return tuple(_issue(raw) for raw in tomllib.loads(text)["issue"])
 
@@ -174,7 +175,7 @@ def diagnose(runs: Iterable[Run]) -> list[Diagnosis]:
     """Known issues seen in the runs of a failing check, each named once, in table order."""
     found: dict[str, Diagnosis] = {}
     runs = list(runs)
-    for issue in table():
+    for issue in known_issues():
         if issue.runtime:
             seen = RUNTIME_PROBES[issue.runtime](runs)
             if seen and (issue.side is None or seen[0] == issue.side):

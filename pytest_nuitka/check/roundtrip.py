@@ -17,14 +17,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Union
 
 from pytest_nuitka.check import artifacts, compare, diagnose
-from pytest_nuitka.check.compare import Comparator, Difference, Tolerance
+from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
 from pytest_nuitka.errors import NuitkaPluginError
 from pytest_nuitka.run import runs
 
 if TYPE_CHECKING:
     from pytest_nuitka.app import App, RunPair
 
-SIDES = ("script", "binary")
+SIDES = (runs.Side.SCRIPT, runs.Side.BINARY)
 Against = Union[str, "RunPair", runs.Run]
 
 

@@ -12,7 +12,7 @@ import argparse
 import html
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,12 +82,14 @@ def grid(
         yield row, [empty if result is None else render(result) for result in results]
 
 
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """The lines of a Markdown table (the matrix, the benchmark and the corpus print one)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+
+
 def markdown(matrix: Matrix) -> str:
     notes: dict[str, int] = {}
-    lines = [
-        "| check | " + " | ".join(matrix.cells) + " |",
-        "| --- |" + " --- |" * len(matrix.cells),
-    ]
 
     def render(result: dict[str, Any]) -> str:
         text = f"{EMOJI[result['outcome']]} {SYMBOLS[result['outcome']]}"
@@ -96,10 +98,9 @@ def markdown(matrix: Matrix) -> str:
             text += f" [{note}]"
         return text + "".join(f" `{name}`" for name in result.get("known_issues", []))
 
-    for row, cells in grid(matrix, render, ""):
-        lines.append(f"| `{row_label(row)}` | " + " | ".join(cells) + " |")
-    totals = [totals_text(matrix, c) for c in matrix.cells]
-    lines.append("| **totals** | " + " | ".join(totals) + " |")
+    rows = [[f"`{row_label(row)}`", *cells] for row, cells in grid(matrix, render, "")]
+    totals = ["**totals**", *(totals_text(matrix, c) for c in matrix.cells)]
+    lines = markdown_table(["check", *matrix.cells], [*rows, totals])
     lines.append("")
     lines += [f"[{n}] {message}" for message, n in notes.items()]
     return "\n".join(lines) + "\n"

@@ -10,24 +10,31 @@ import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pytest_nuitka.build.environment import module_search_path
-from pytest_nuitka.check import failures
-from pytest_nuitka.check.normalize import DEFAULT, Policy, normalize
+from pytest_nuitka.build.environment import module_search_path, with_overrides
 from pytest_nuitka.emit import ENV_VAR, RUNTIME_VAR
 from pytest_nuitka.errors import NuitkaPluginError
-from pytest_nuitka.run import process
+from pytest_nuitka.run import failures, process
+from pytest_nuitka.run.normalize import DEFAULT, Policy, normalize
 from pytest_nuitka.run.outputs import load_outputs
 
 # Set the same way for both sides so that neither run is noisier or more random than the other.
 RUN_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+class Side(StrEnum):
+    """The two programs a pair runs; a round-trip's loader tool runs under its own name."""
+
+    SCRIPT = "script"
+    BINARY = "binary"
+
+
 @dataclass(frozen=True)
 class Run:
-    side: str  # "script" or "binary"
+    side: str  # a Side, or a loader tool's name
     argv: tuple[str, ...]
     cwd: Path
     returncode: int
@@ -57,7 +64,7 @@ class Run:
     @property
     def shown_args(self) -> str:
         """The arguments after the program, short (paths by their last part), for headers."""
-        args = self.argv[2:] if self.side == "script" else self.argv[1:]
+        args = self.argv[2:] if self.side == Side.SCRIPT else self.argv[1:]
         text = " ".join(Path(a).name if "/" in a else a for a in args)
         return text if len(text) <= 60 else text[:57] + "..."
 
@@ -214,7 +221,7 @@ def run(
         stderr_stream=done.stderr_stream,
         placeholders=placeholders,
         runtime=_runtime(record),
-        redo=None if side == "binary" and source_dir is None else again,
+        redo=None if side == Side.BINARY and source_dir is None else again,
     )
 
 
@@ -243,14 +250,6 @@ def beside_source(source_dir: Path, env: Mapping[str, str]) -> str:
     it lies in, and a module beside the source that was not compiled in (imported by a
     computed name) is found by the script and not by the binary."""
     return os.pathsep.join([str(source_dir), *module_search_path(env, site=False)])
-
-
-def with_overrides(base: Mapping[str, str], *overrides: Mapping[str, str | None]) -> dict[str, str]:
-    """``base`` updated in order; a value of None unsets the variable."""
-    merged: dict[str, str | None] = dict(base)
-    for override in overrides:
-        merged.update(override)
-    return {name: value for name, value in merged.items() if value is not None}
 
 
 def python() -> str:

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from pytest_nuitka.build.environment import HEADER_DISTRIBUTIONS, HEADER_ENV_VARS, version_of
-from pytest_nuitka.check.compare import Difference, compare_array
+from pytest_nuitka.check.compare import argmax_difference, compare_outputs
+from pytest_nuitka.check.difference import Difference
 
 
 def cell(env: Mapping[str, str]) -> dict[str, str]:
@@ -49,33 +50,25 @@ def compare(
     atol: float,
     argmax: Iterable[str],
 ) -> list[Difference]:
+    """The committed arrays against this cell's, with compare_outputs' tables."""
     arrays, about = paths(folder, run)
     reference_cell = json.loads(about.read_text())["cell"]
-    found = []
+    wanted = list(names)
     with np.load(arrays, allow_pickle=False) as stored:
-        for name in names:
-            if name not in outputs or name not in stored.files:
-                where = "run" if name not in outputs else "baseline"
-                found.append(Difference(name, f"  missing from the {where}"))
-                continue
-            actual = np.asarray(outputs[name])
-            expected = stored[name]
-            difference = compare_array(
-                name, expected, actual, rtol, atol, ("baseline", "this cell")
-            )
+        expected = {name: stored[name] for name in wanted if name in stored.files}
+    actual = {name: np.asarray(outputs[name]) for name in wanted if name in outputs}
+    labels = ("baseline", "this cell")
+    found = [
+        Difference(name, "  missing from the baseline and from the run")
+        for name in wanted
+        if name not in expected and name not in actual
+    ]
+    found += compare_outputs(expected, actual, rtol, atol, labels=labels)
+    for name in argmax:
+        if name in expected and name in actual:
+            difference = argmax_difference(name, expected[name], actual[name], labels=labels)
             if difference:
                 found.append(difference)
-            if (
-                name in argmax
-                and expected.shape == actual.shape
-                and not np.array_equal(expected.argmax(-1), actual.argmax(-1))
-            ):
-                found.append(
-                    Difference(
-                        f"argmax({name})",
-                        f"  baseline {expected.argmax(-1)}\n  this cell {actual.argmax(-1)}",
-                    )
-                )
     if found:
         found.append(
             Difference(

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from pytest_nuitka.app import SKIP_REASON, App, RunPair
-from pytest_nuitka.check import compare, diagnose
+from pytest_nuitka.check import diagnose
+from pytest_nuitka.check.difference import Difference
 from pytest_nuitka.check.roundtrip import RoundTrips, directions
 from pytest_nuitka.errors import CheckFailed, NotRun
 from pytest_nuitka.run import runs
+from pytest_nuitka.run.runs import Side
 from pytest_nuitka.session import Nuitka
 from pytest_nuitka.settings import Mode
 from pytest_nuitka.zoo import baselines
@@ -82,7 +84,7 @@ class CaseState:
     def fail(
         self,
         title: str,
-        differences: list[compare.Difference],
+        differences: list[Difference],
         used: list[runs.Run],
         folders: Sequence[Path] = (),
     ) -> None:
@@ -178,7 +180,7 @@ def check_baseline(state: CaseState, spec: RunSpec, regen: bool) -> None:
 
 def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: str) -> None:
     __tracebackhide__ = True
-    if "binary" in (saver, loader) and state.app().binary is None:
+    if Side.BINARY in (saver, loader) and state.app().binary is None:
         raise NotRun(SKIP_REASON)
     trips = state.trips(spec)
     against: str | runs.Run = spec.against

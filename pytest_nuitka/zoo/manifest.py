@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from pytest_nuitka.check.artifacts import check_name
-from pytest_nuitka.check.compare import Tolerance
-from pytest_nuitka.check.diagnose import table as known_issues
-from pytest_nuitka.check.normalize import check_rule_names, parse_noise
+from pytest_nuitka.check.diagnose import known_issues
+from pytest_nuitka.check.difference import Tolerance
 from pytest_nuitka.check.roundtrip import artifact_name
+from pytest_nuitka.run.normalize import check_rule_names, parse_noise
 from pytest_nuitka.settings import MODES, Mode
 from pytest_nuitka.zoo.conditions import first_problem
 
@@ -258,33 +258,45 @@ def _unique(path: Path, key: str, names: list[str]) -> None:
         seen.add(name)
 
 
+CASE_KEYS = {
+    "description",
+    "requires",
+    "app",
+    "mode",
+    "ship",
+    "options",
+    "data",
+    "env",
+    "timeout",
+    "baseline_rtol",
+    "baseline_atol",
+    "runs",
+    "roundtrips",
+    "expect",
+    *COMPARING_KEYS,
+}
+RUN_KEYS = {"name", "args", "stdin", "files", "argmax", "stdout", "rtol", "atol", "baseline"}
+ROUNDTRIP_KEYS = {
+    "name",
+    "save",
+    "load",
+    "tool",
+    "artifact",
+    "files",
+    "outputs",
+    "rtol",
+    "atol",
+    "against",
+}
+EXPECT_KEYS = {"checks", "when", "outcome", "issue", "diagnosis"}
+
+
 def load_case(path: Path) -> Case:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ManifestError(path, "(file)", f"not valid TOML: {error}") from None
-    top = _Reader(
-        path,
-        raw,
-        "",
-        {
-            "description",
-            "requires",
-            "app",
-            "mode",
-            "ship",
-            "options",
-            "data",
-            "env",
-            "timeout",
-            "baseline_rtol",
-            "baseline_atol",
-            "runs",
-            "roundtrips",
-            "expect",
-            *COMPARING_KEYS,
-        },
-    )
+    top = _Reader(path, raw, "", CASE_KEYS)
     app = path.parent / top.text("app", "app.py")
     if not app.is_file():
         raise top.fail("app", f"{app} does not exist")
@@ -305,119 +317,20 @@ def load_case(path: Path) -> Case:
         'a table of NAME = "value" strings',
         {},
     )
-
     requires = top.conditions("requires")
-
-    runs = []
-    for prefix, table in top.tables("runs"):
-        r = _Reader(
-            path,
-            table,
-            prefix,
-            {
-                "name",
-                "args",
-                "stdin",
-                "files",
-                "argmax",
-                "stdout",
-                "rtol",
-                "atol",
-                "baseline",
-                *COMPARING_KEYS,
-            },
-        )
-        runs.append(
-            RunSpec(
-                name=r.text("name", required=True),
-                args=r.texts("args"),
-                stdin=r.text("stdin"),
-                files=r.texts("files"),
-                argmax=r.texts("argmax"),
-                stdout=r.flag("stdout", True),
-                rtol=r.tolerance("rtol"),
-                atol=r.tolerance("atol"),
-                baseline=r.texts("baseline"),
-                comparing=_comparing(r),
-            )
-        )
-    roundtrips = []
+    runs = [
+        _run(_Reader(path, table, prefix, RUN_KEYS | COMPARING_KEYS))
+        for prefix, table in top.tables("runs")
+    ]
     run_names = {run.name for run in runs}
-    for prefix, table in top.tables("roundtrips"):
-        r = _Reader(
-            path,
-            table,
-            prefix,
-            {
-                "name",
-                "save",
-                "load",
-                "tool",
-                "artifact",
-                "files",
-                "outputs",
-                "rtol",
-                "atol",
-                "against",
-                *COMPARING_KEYS,
-            },
-        )
-        against = r.text("against", "save")
-        named = against.removeprefix("run:")
-        if against not in ("save", "loads") and (
-            not against.startswith("run:") or named not in run_names
-        ):
-            raise r.fail(
-                "against",
-                f'{against!r}: give "save" (the saving run\'s outputs), "loads" (the '
-                'loads against each other) or "run:NAME" with NAME one of the [[runs]]: '
-                + (", ".join(sorted(run_names)) or "none here"),
-            )
-        roundtrips.append(
-            RoundTripSpec(
-                name=r.text("name", required=True),
-                save=r.texts("save"),
-                load=r.texts("load"),
-                tool=r.text("tool"),
-                artifact=r.checked("artifact", artifact_name),
-                files=r.texts("files"),
-                outputs=r.get(
-                    "outputs",
-                    lambda v: (
-                        tuple(v)
-                        if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
-                        else None
-                    ),
-                    "a non-empty list of output names",
-                ),
-                rtol=r.tolerance("rtol"),
-                atol=r.tolerance("atol"),
-                against=against,
-                comparing=_comparing(r),
-            )
-        )
-    expectations = []
-    for prefix, table in top.tables("expect"):
-        r = _Reader(path, table, prefix, {"checks", "when", "outcome", "issue", "diagnosis"})
-        outcome = r.text("outcome", "xfail")
-        if outcome not in OUTCOMES:
-            raise r.fail("outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
-        when = r.conditions("when")
-        checks = r.texts("checks")
-        if not checks:
-            raise r.fail("checks", "required (a list of check names or fnmatch patterns)")
-        diagnosis = r.text("diagnosis")
-        known = [issue.id for issue in known_issues()]
-        if diagnosis is not None and diagnosis not in known:
-            raise r.fail(
-                "diagnosis", f"{diagnosis!r} is not in the known issues: {', '.join(known)}"
-            )
-        if diagnosis is not None and outcome != "xfail":
-            raise r.fail("diagnosis", "only an xfail expectation can name a diagnosis")
-        expectations.append(
-            Expectation(checks, when, outcome, r.text("issue", required=True), diagnosis)
-        )
-
+    roundtrips = [
+        _roundtrip(_Reader(path, table, prefix, ROUNDTRIP_KEYS | COMPARING_KEYS), run_names)
+        for prefix, table in top.tables("roundtrips")
+    ]
+    expectations = [
+        _expectation(_Reader(path, table, prefix, EXPECT_KEYS))
+        for prefix, table in top.tables("expect")
+    ]
     _unique(path, "runs", [r.name for r in runs])
     _unique(path, "roundtrips", [r.name for r in roundtrips])
     if not runs and not roundtrips:
@@ -440,3 +353,70 @@ def load_case(path: Path) -> Case:
         expectations=tuple(expectations),
         comparing=_comparing(top),
     )
+
+
+def _run(r: _Reader) -> RunSpec:
+    return RunSpec(
+        name=r.text("name", required=True),
+        args=r.texts("args"),
+        stdin=r.text("stdin"),
+        files=r.texts("files"),
+        argmax=r.texts("argmax"),
+        stdout=r.flag("stdout", True),
+        rtol=r.tolerance("rtol"),
+        atol=r.tolerance("atol"),
+        baseline=r.texts("baseline"),
+        comparing=_comparing(r),
+    )
+
+
+def _roundtrip(r: _Reader, run_names: set[str]) -> RoundTripSpec:
+    against = r.text("against", "save")
+    named = against.removeprefix("run:")
+    if against not in ("save", "loads") and (
+        not against.startswith("run:") or named not in run_names
+    ):
+        raise r.fail(
+            "against",
+            f'{against!r}: give "save" (the saving run\'s outputs), "loads" (the '
+            'loads against each other) or "run:NAME" with NAME one of the [[runs]]: '
+            + (", ".join(sorted(run_names)) or "none here"),
+        )
+    return RoundTripSpec(
+        name=r.text("name", required=True),
+        save=r.texts("save"),
+        load=r.texts("load"),
+        tool=r.text("tool"),
+        artifact=r.checked("artifact", artifact_name),
+        files=r.texts("files"),
+        outputs=r.get(
+            "outputs",
+            lambda v: (
+                tuple(v)
+                if isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+                else None
+            ),
+            "a non-empty list of output names",
+        ),
+        rtol=r.tolerance("rtol"),
+        atol=r.tolerance("atol"),
+        against=against,
+        comparing=_comparing(r),
+    )
+
+
+def _expectation(r: _Reader) -> Expectation:
+    outcome = r.text("outcome", "xfail")
+    if outcome not in OUTCOMES:
+        raise r.fail("outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
+    when = r.conditions("when")
+    checks = r.texts("checks")
+    if not checks:
+        raise r.fail("checks", "required (a list of check names or fnmatch patterns)")
+    diagnosis = r.text("diagnosis")
+    known = [issue.id for issue in known_issues()]
+    if diagnosis is not None and diagnosis not in known:
+        raise r.fail("diagnosis", f"{diagnosis!r} is not in the known issues: {', '.join(known)}")
+    if diagnosis is not None and outcome != "xfail":
+        raise r.fail("diagnosis", "only an xfail expectation can name a diagnosis")
+    return Expectation(checks, when, outcome, r.text("issue", required=True), diagnosis)

@@ -1,0 +1,158 @@
+"""The manifest reader alone: a ``nuitka-case.toml`` becomes plain dataclasses, and a
+malformed one is one error naming the file, the key and what is allowed."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_nuitka.settings import Mode
+from pytest_nuitka.zoo.manifest import Comparing, ManifestError, load_case
+
+FULL = """
+description = "a classifier"
+requires = ["numpy>=1"]
+mode = "standalone"
+ship = ["numpy"]
+options = ["--noinclude-data-files=*.txt"]
+data = ["labels.json"]
+env = { APP_SEED = "7" }
+timeout = 90
+baseline_rtol = 0.001
+rules = ["local-ports"]
+exclude = ["*.log"]
+
+[[runs]]
+name = "predict"
+args = ["predict", "--out", "{out}"]
+argmax = ["probs"]
+rtol = { probs = 1e-6 }
+baseline = ["probs"]
+strict = true
+rules = ["module-paths"]
+
+[[roundtrips]]
+name = "h5"
+save = ["save", "{artifact}"]
+load = ["load", "{artifact}"]
+artifact = "model.h5"
+outputs = ["probs"]
+against = "run:predict"
+
+[[expect]]
+checks = ["roundtrip:h5:binary->*"]
+when = ["env:TF_USE_LEGACY_KERAS=1"]
+issue = "the binary writes Keras 3's config"
+diagnosis = "legacy-keras-rewrite"
+"""
+
+
+def case_file(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    (tmp_path / "labels.json").write_text("{}\n")
+    path = tmp_path / "nuitka-case.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_a_full_manifest_reads_into_its_dataclasses(tmp_path: Path) -> None:
+    case = load_case(case_file(tmp_path, FULL))
+    assert (case.description, case.mode, case.app) == (
+        "a classifier",
+        Mode.STANDALONE,
+        tmp_path / "app.py",
+    )
+    assert case.requires == ("numpy>=1",) and case.ship == ("numpy",)
+    assert case.data == (tmp_path / "labels.json",) and case.env == {"APP_SEED": "7"}
+    assert (case.timeout, case.baseline_rtol, case.baseline_atol) == (90.0, 0.001, 1e-6)
+    assert case.comparing == Comparing(rules=("local-ports",), exclude=("*.log",))
+    (run,) = case.runs
+    assert (run.name, run.args, run.argmax, run.baseline) == (
+        "predict",
+        ("predict", "--out", "{out}"),
+        ("probs",),
+        ("probs",),
+    )
+    assert run.rtol == {"probs": 1e-6} and run.atol == 0.0 and run.stdout is True
+    merged = case.comparing.then(run.comparing)
+    assert merged.strict is True and merged.rules == ("local-ports", "module-paths")
+    (trip,) = case.roundtrips
+    assert (trip.artifact, trip.outputs, trip.against, trip.tool) == (
+        "model.h5",
+        ("probs",),
+        "run:predict",
+        None,
+    )
+    (expect,) = case.expectations
+    assert (expect.outcome, expect.diagnosis) == ("xfail", "legacy-keras-rewrite")
+
+
+def test_defaults_fill_what_a_minimal_manifest_leaves_out(tmp_path: Path) -> None:
+    case = load_case(case_file(tmp_path, 'description = "d"\n[[runs]]\nname = "r"\n'))
+    assert case.mode is None and case.timeout is None and case.expectations == ()
+    assert case.runs[0].args == () and case.runs[0].stdin is None
+    assert case.comparing == Comparing()
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ('description = "d"\n[[runs]]\nname = \n', "(file)", "not valid TOML"),
+        ('description = "d"\ncolour = "red"\n[[runs]]\nname = "r"\n', "colour", "unknown key"),
+        ('description = "d"\n[[runs]]\nname = "r"\nargz = []\n', "runs[0].argz", "unknown key"),
+        ('[[runs]]\nname = "r"\n', "description", "required"),
+        ('description = "d"\nmode = "fast"\n[[runs]]\nname = "r"\n', "mode", "'fast' is not one"),
+        ('description = "d"\napp = "gone.py"\n[[runs]]\nname = "r"\n', "app", "does not exist"),
+        ('description = "d"\ndata = ["gone"]\n[[runs]]\nname = "r"\n', "data", "does not exist"),
+        ('description = "d"\n', "runs", "at least one [[runs]] or [[roundtrips]]"),
+        ('description = "d"\n[[runs]]\nname = "r"\n[[runs]]\nname = "r"\n', "runs", "used twice"),
+        ('description = "d"\n[[runs]]\nname = "r"\nrtol = -1\n', "runs[0].rtol", ">= 0"),
+        ('description = "d"\n[[runs]]\nname = "r"\nrules = ["nope"]\n', "runs[0].rules", "nope"),
+        ('description = "d"\nrequires = ["tf=>2"]\n[[runs]]\nname = "r"\n', "requires", "tf=>2"),
+        (
+            'description = "d"\n[[roundtrips]]\nname = "t"\nsave = []\nload = []\n'
+            'artifact = "m.h5"\nagainst = "run:nope"\n',
+            "roundtrips[0].against",
+            "none here",
+        ),
+        (
+            'description = "d"\n[[roundtrips]]\nname = "t"\nsave = []\nload = []\n'
+            'artifact = "../m.h5"\n',
+            "roundtrips[0].artifact",
+            "",
+        ),
+        (
+            'description = "d"\n[[runs]]\nname = "r"\n[[expect]]\nchecks = ["run:*"]\n'
+            'issue = "i"\noutcome = "pass"\n',
+            "expect[0].outcome",
+            "not one of xfail, skip",
+        ),
+        (
+            'description = "d"\n[[runs]]\nname = "r"\n[[expect]]\nchecks = ["run:*"]\n'
+            'issue = "i"\ndiagnosis = "no-such-issue"\n',
+            "expect[0].diagnosis",
+            "not in the known issues",
+        ),
+        (
+            'description = "d"\n[[runs]]\nname = "r"\n[[expect]]\nchecks = ["run:*"]\n'
+            'issue = "i"\noutcome = "skip"\ndiagnosis = "compiled-bytecode"\n',
+            "expect[0].diagnosis",
+            "only an xfail",
+        ),
+        (
+            'description = "d"\n[[runs]]\nname = "r"\n[[expect]]\nissue = "i"\n',
+            "expect[0].checks",
+            "required",
+        ),
+    ],
+)
+def test_a_malformed_manifest_names_the_file_and_the_key(
+    tmp_path: Path, text: str, key: str, problem: str
+) -> None:
+    path = case_file(tmp_path, text)
+    with pytest.raises(ManifestError) as caught:
+        load_case(path)
+    assert str(caught.value).startswith(f"{path}: {key}: ")
+    assert problem in str(caught.value)

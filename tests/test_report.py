@@ -1,0 +1,112 @@
+"""The merged matrix report: cases down, cells across, in Markdown and in a browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pytest_nuitka.matrix import report
+
+
+def write_results(folder: Path) -> list[Path]:
+    cells = {
+        "tf215": {
+            "zoo/a/nuitka-case.toml::run:predict": ("xfailed", "known issue: keras._tf_keras"),
+            "zoo/a/nuitka-case.toml::roundtrip:h5:script->binary": ("failed", "E   boom <b>"),
+        },
+        "tflatest": {
+            "zoo/a/nuitka-case.toml::run:predict": ("passed", ""),
+            "zoo/a/nuitka-case.toml::roundtrip:h5:script->binary": ("skipped", "needs torch"),
+        },
+    }
+    paths = []
+    for cell, rows in cells.items():
+        path = folder / f"{cell}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "cell": cell,
+                    "versions": {"tensorflow": cell},
+                    "results": [
+                        {"nodeid": n, "outcome": o, "message": m, "duration": 1.0}
+                        for n, (o, m) in rows.items()
+                    ],
+                }
+            )
+        )
+        paths.append(path)
+    return paths
+
+
+def test_report_markdown_has_cases_down_and_cells_across(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = write_results(tmp_path)
+    assert report.main([str(p) for p in paths] + ["--markdown", str(tmp_path / "r.md")]) == 1
+    text = capsys.readouterr().out
+    assert text == (tmp_path / "r.md").read_text()
+    lines = text.splitlines()
+    assert lines[0] == "| check | tf215 | tflatest |"
+    assert lines[2] == "| `a · run:predict` | ⚠️ known issue [1] | ✅ pass |"
+    assert lines[3] == "| `a · roundtrip:h5:script->binary` | ❌ FAIL [2] | ⏭️ skip |"
+    assert lines[4] == ("| **totals** | 1 FAIL, 1 known issue | 1 pass, 1 skip |")
+    assert "[1] known issue: keras._tf_keras" in lines
+    assert "[2] E   boom <b>" in lines
+
+
+def test_report_html_renders_in_a_real_browser(tmp_path: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("needs chromium (apt-get install chromium; .ci/run installs it)")
+    page = tmp_path / "report.html"
+    report.main([str(p) for p in write_results(tmp_path)] + ["--html", str(page)])
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert '<th title="{&quot;tensorflow&quot;: &quot;tf215&quot;}">tf215</th>' in dom
+    assert '<td class="xfailed"><details><summary>known issue</summary>' in dom
+    assert '<td class="failed"><details><summary>FAIL</summary><pre>E   boom &lt;b&gt;</pre>' in dom
+    assert '<td class="passed">pass</td>' in dom
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={shot}", "--window-size=900,400", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
+
+
+def test_rows_follow_files_then_the_reading_order_of_checks() -> None:
+    rows = [
+        "b.toml::run:x",
+        "a.toml::roundtrip:h5:script->binary",
+        "a.toml::baseline:p",
+        "a.toml::run:p",
+        "tests/test_x.py::test_y",
+    ]
+    assert sorted(rows, key=report.row_order) == [
+        "a.toml::run:p",
+        "a.toml::baseline:p",
+        "a.toml::roundtrip:h5:script->binary",
+        "b.toml::run:x",
+        "tests/test_x.py::test_y",
+    ]
