@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pytest_nuitka.check import compare, diagnose
 from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
-from pytest_nuitka.check.roundtrip import RoundTrip, RoundTrips, directions
+from pytest_nuitka.check.roundtrip import RoundTrip, RoundTrips, Tool, directions
 from pytest_nuitka.errors import NotRun, NuitkaPluginError
 from pytest_nuitka.run import portable, runs
 from pytest_nuitka.run.normalize import DEFAULT, Policy, parse_noise
@@ -364,7 +364,7 @@ class App:
         load: Sequence[str],
         artifact: str,
         *,
-        tool: str | None = None,
+        tool: Tool | str | None = None,
         files: Sequence[str | Path] = (),
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
@@ -372,7 +372,8 @@ class App:
         """Save an artifact with the script and with the binary (``{artifact}`` in ``save``
         is its path, in a folder of its own), load each with both (or with the program
         ``tool``), and return every direction for ``assert_match``: py->py, py->bin, bin->py,
-        bin->bin. Saves run concurrently, then loads. Without a binary the test is skipped."""
+        bin->bin. Saves run concurrently, then loads. Without a binary the test is skipped.
+        ``tool``: a program name, or a ``Tool`` with its command and what it needs."""
         if self.binary is None:
             raise NotRun(SKIP_REASON)
         name = f"roundtrip{next(self._count)}"

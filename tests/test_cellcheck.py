@@ -29,3 +29,22 @@ def test_cell_check_refuses_a_cell_that_is_another(monkeypatch: pytest.MonkeyPat
     typo = check("--keras", "3", TF_USE_LEGACY_KERAS="yes")
     assert typo.returncode == 1
     assert "counts as off: only 1/true/True turn it on" in typo.stderr
+
+
+def test_cell_check_refuses_a_cell_that_moved() -> None:
+    """A tool installed into a cell can pull another version of what the cell pins."""
+
+    def check(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest_nuitka.cellcheck", *args],
+            capture_output=True,
+            text=True,
+        )
+
+    assert check("--requires", "numpy>=1", "--requires", "pytest").returncode == 0
+    moved = check("--requires", "numpy<1")
+    assert moved.returncode == 1
+    assert "the cell requires numpy<1; it has numpy 2." in moved.stderr
+    absent = check("--requires", "no-such-framework==1.*")
+    assert "it has no-such-framework (not installed)" in absent.stderr
+    assert check("--requires", "numpy=>1").returncode == 2  # a usage error, not a verdict

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_nuitka.check.roundtrip import Tool
 from pytest_nuitka.settings import Mode
 from pytest_nuitka.zoo.manifest import Comparing, ManifestError, load_case
 
@@ -47,6 +48,33 @@ when = ["env:TF_USE_LEGACY_KERAS=1"]
 issue = "the binary writes Keras 3's config"
 diagnosis = "legacy-keras-rewrite"
 """
+
+
+TOOL = """
+description = "d"
+[[roundtrips]]
+name = "t"
+save = ["save", "{artifact}"]
+tool = "serve"
+load = ["{artifact}"]
+artifact = "m.onnx"
+"""
+SERVE = "[tools.serve]\n"
+
+
+def test_a_declared_loader_tool_reads_into_a_tool(tmp_path: Path) -> None:
+    text = TOOL + SERVE + 'command = ["{python}", "{case}/serve.py"]\nneeds = ["onnxruntime"]\n'
+    case = load_case(case_file(tmp_path, text + 'install = "pip install onnxruntime"\n'))
+    assert case.roundtrips[0].tool == Tool(
+        "serve",
+        ("{python}", f"{tmp_path}/serve.py"),
+        ("onnxruntime",),
+        "pip install onnxruntime",
+    )
+    bare = load_case(
+        case_file(tmp_path, TOOL.replace('tool = "serve"', 'tool = "saved_model_cli"'))
+    )
+    assert bare.roundtrips[0].tool == Tool("saved_model_cli")
 
 
 def case_file(tmp_path: Path, text: str) -> Path:
@@ -146,6 +174,10 @@ def test_defaults_fill_what_a_minimal_manifest_leaves_out(tmp_path: Path) -> Non
             "expect[0].checks",
             "required",
         ),
+        (TOOL + SERVE + 'command = ["x"]\nbogus = 1\n', "tools.serve.bogus", "unknown key"),
+        (TOOL + SERVE + 'needs = ["onnxruntime"]\n', "tools.serve.command", "required"),
+        (TOOL.replace('tool = "serve"', 'tool = "script"'), "roundtrips[0].tool", "a side of"),
+        ('description = "d"\ntools = 3\n[[runs]]\nname = "r"\n', "tools", "expected tables"),
     ],
 )
 def test_a_malformed_manifest_names_the_file_and_the_key(

@@ -220,6 +220,8 @@ def start_host(tmp_path: Path, threads: bool, expected: int) -> tuple[subprocess
         elif time.monotonic() - steady_since > 0.5:
             return host, marker
         time.sleep(0.05)
+    os.killpg(host.pid, signal.SIGKILL)  # leave nothing behind for the next test
+    gone(marker, within=5)
     raise AssertionError(f"its children did not start: {count} of {expected}")
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose
+from pytest_nuitka.zoo.manifest import RoundTripSpec, load_case
 
 if TYPE_CHECKING:
     from pytest_nuitka.session import Nuitka
@@ -115,3 +116,43 @@ def test_keras_traceback_filtering_off_in_the_app(nuitka: Nuitka) -> None:
     run = app.run_both("--unfiltered")
     run.assert_match()
     assert "negative inputs are not allowed" in run.binary.stderr
+
+
+def zoo_roundtrip(case: str, name: str) -> RoundTripSpec:
+    """A round-trip of a zoo case as its manifest declares it (tool included)."""
+    manifest = load_case(ZOO / case / "nuitka-case.toml")
+    return next(spec for spec in manifest.roundtrips if spec.name == name)
+
+
+@pytest.mark.nuitka_requires("torch", "onnxscript", "onnxruntime")
+def test_onnx_exporter_shipped_with_torch(nuitka: Nuitka) -> None:
+    """The zoo's ONNX round-trip, built standalone: the binary's export needs onnxscript and
+    onnx in the dist, which only shipping them puts there."""
+    case = ZOO / "torch_image_classifier"
+    spec = zoo_roundtrip("torch_image_classifier", "onnx")
+    data = [case / "checkpoint", case / "idx2cls.json"]
+
+    def trip(*ship: str) -> None:
+        app = nuitka.compile(case / "app.py", mode="standalone", data=data, ship=ship)
+        done = app.roundtrip(
+            spec.save, spec.load, spec.artifact, tool=spec.tool, files=[case / "bird.png"]
+        )
+        done.assert_match(outputs=spec.outputs, rtol=spec.rtol, atol=spec.atol)
+
+    assert diagnosed(lambda: trip("torch", "numpy", "pillow")) == ["onnx-exporter-not-shipped"]
+    trip("torch", "numpy", "pillow", "onnxscript", "onnx")
+
+
+@pytest.mark.nuitka_requires("tf-keras", "env:TF_USE_LEGACY_KERAS=1")
+def test_keras_model_for_tfjs_saved_with_tf_keras(nuitka: Nuitka) -> None:
+    """The zoo's TensorFlow.js round-trip in a legacy cell: saved by Keras 3 (the variable off)
+    TensorFlow.js refuses the model; saved by tf_keras it predicts what the app predicted."""
+    spec = zoo_roundtrip("tfjs_json", "tfjs")
+
+    def trip(legacy: str) -> None:
+        app = nuitka.compile(ZOO / "tfjs_json" / "app.py", env={"TF_USE_LEGACY_KERAS": legacy})
+        done = app.roundtrip(spec.save, spec.load, spec.artifact, tool=spec.tool)
+        done.assert_match(outputs=spec.outputs, rtol=spec.rtol, atol=spec.atol)
+
+    assert diagnosed(lambda: trip("0")) == ["tfjs-keras3-config"]
+    trip("1")

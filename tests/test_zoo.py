@@ -219,6 +219,48 @@ def test_loader_tool_and_value_table(pytester: pytest.Pytester, plugin_run: Plug
     result.stdout.fnmatch_lines([f"*roundtrip:served:binary->{tool} PASSED*"])
 
 
+SERVED = """
+description = "served by a declared tool"
+[tools.serving]
+command = ["{{python}}", "{{case}}/serve.py"]
+needs = ["{needs}"]
+install = "pip install {needs}"
+[[roundtrips]]
+name = "served"
+save = ["save", "{{artifact}}"]
+tool = "serving"
+load = ["{{artifact}}", "{{out}}"]
+artifact = "model.npy"
+outputs = ["probs"]
+"""
+
+
+def test_a_declared_tool_runs_beside_the_case_with_the_interpreter_under_test(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    case(pytester, SERVED.format(needs="numpy"))
+    (pytester.path / "demo" / "serve.py").write_text(
+        "import shutil, sys\nshutil.copy(sys.argv[1], sys.argv[2] + '/probs.npy')\n"
+    )
+    result = plugin_run("--nuitka-compile", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*roundtrip:served:binary->serving PASSED*"])
+
+
+def test_a_tool_that_is_not_installed_says_what_to_install(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    case(pytester, SERVED.format(needs="no-such-serving-runtime"))
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*the loader tool 'serving' needs no-such-serving-runtime: "
+            "pip install no-such-serving-runtime*"
+        ]
+    )
+
+
 def test_baseline_written_when_missing_then_held(
     pytester: pytest.Pytester, plugin_run: PluginRun
 ) -> None:

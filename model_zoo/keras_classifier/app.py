@@ -5,6 +5,7 @@ the same model and predictions can be compared across versions.
 
     python app.py predict
     python app.py save model.keras      (also .h5, .weights.h5, or a folder with --export)
+    python app.py save model.onnx --onnx (Keras 3's ONNX export; inputs.npy beside it)
     python app.py load model.keras
 """
 
@@ -58,6 +59,9 @@ def main() -> None:
         help="SavedModel through model.export, reloaded with TFSMLayer (Keras 3) or "
         "tf.saved_model.load (Keras 2)",
     )
+    parser.add_argument(
+        "--onnx", action="store_true", help="model.export(format='onnx'), for ONNX Runtime"
+    )
     args = parser.parse_args()
     inputs = sample_inputs()
     if args.command == "predict":
@@ -67,6 +71,9 @@ def main() -> None:
         report(predict_with(model, inputs))
         if args.export:
             model.export(args.path)
+        elif args.onnx:
+            model.export(args.path, format="onnx")
+            np.save(os.path.join(os.path.dirname(args.path), "inputs.npy"), inputs)
         elif args.path.endswith(".weights.h5"):
             model.save_weights(args.path)
         else:

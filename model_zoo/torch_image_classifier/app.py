@@ -5,6 +5,7 @@ read with PIL and preprocessed with numpy. Prints the label and emits the logits
 
     python app.py --image_path bird.png
     python app.py --image_path bird.png --save model.pt --format state_dict|torchscript
+    python app.py --image_path bird.png --save model.onnx --format onnx   (+ inputs.npy beside it)
     python app.py --image_path bird.png --load model.pt --format state_dict|torchscript
     python app.py --write-data        (re-creates checkpoint/ and bird.png from fixed seeds)
 """
@@ -77,7 +78,9 @@ def main() -> None:
     parser.add_argument("--image_path", help="the image to classify")
     parser.add_argument("--save", metavar="PATH", help="save the model after predicting")
     parser.add_argument("--load", metavar="PATH", help="predict with a saved model instead")
-    parser.add_argument("--format", choices=["state_dict", "torchscript"], default="state_dict")
+    parser.add_argument(
+        "--format", choices=["state_dict", "torchscript", "onnx"], default="state_dict"
+    )
     parser.add_argument("--write-data", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.write_data:
@@ -98,6 +101,12 @@ def main() -> None:
         logits = model(image)
     if args.save and args.format == "torchscript":
         torch.jit.trace(model, image).save(args.save)
+    elif args.save and args.format == "onnx":
+        # torch's default exporter; the inputs go beside the model for the serving side.
+        torch.onnx.export(
+            model, (image,), args.save, input_names=["image"], output_names=["logits"]
+        )
+        np.save(Path(args.save).parent / "inputs.npy", image.numpy())
     elif args.save:
         torch.save(model.state_dict(), args.save)
     index = int(logits.argmax(-1))

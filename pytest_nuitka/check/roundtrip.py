@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Union
 
+from pytest_nuitka.build.environment import version_of
 from pytest_nuitka.check import artifacts, compare, diagnose
 from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
 from pytest_nuitka.errors import NuitkaPluginError
@@ -28,17 +29,52 @@ SIDES = (runs.Side.SCRIPT, runs.Side.BINARY)
 Against = Union[str, "RunPair", runs.Run]
 
 
-def tool_path(name: str) -> str:
-    """A loader program: from the interpreter's own bin folder first (a venv's console
-    scripts), then PATH."""
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.is_file() else shutil.which(name)
-    if not found:
-        raise NuitkaPluginError(
-            f"loader tool {name!r} not found beside {sys.executable} or on "
-            "PATH; install the package that provides it"
-        )
-    return found
+@dataclass(frozen=True)
+class Tool:
+    """A loader other than the app: the program that reads the artifact where production
+    reads it (``saved_model_cli``, ONNX Runtime, TensorFlow.js under Node).
+
+    ``command`` comes before the load's arguments; ``{python}`` in it is the interpreter under
+    test. ``needs``: distributions that must be installed, or paths (with a ``/``) that must
+    exist, such as a ``node_modules`` package; ``install``: what to do when one is missing."""
+
+    name: str  # the loader in check names: script->NAME
+    command: tuple[str, ...] = ()  # default: (name,), a program on PATH
+    needs: tuple[str, ...] = ()
+    install: str = ""
+
+    def argv(self) -> list[str]:
+        command = self.command or (self.name,)
+        program = command[0].replace("{python}", runs.python())
+        if "/" not in program:
+            program = self._program(program)
+        return [program, *(a.replace("{python}", runs.python()) for a in command[1:])]
+
+    def missing(self) -> str | None:
+        """What is missing for this tool to run here, and what to do about it, or None."""
+        absent = [
+            need
+            for need in self.needs
+            if (not Path(need).exists() if "/" in need else version_of(need) is None)
+        ]
+        if absent:
+            return f"the loader tool {self.name!r} needs {', '.join(absent)}: {self._advice}"
+        return None
+
+    @property
+    def _advice(self) -> str:
+        return self.install or "install the package that provides it"
+
+    def _program(self, name: str) -> str:
+        """From the interpreter's own bin folder first (a venv's console scripts), then PATH."""
+        beside = Path(sys.executable).parent / name
+        found = str(beside) if beside.is_file() else shutil.which(name)
+        if not found:
+            raise NuitkaPluginError(
+                f"loader tool {self.name!r}: {name!r} not found beside {sys.executable} or on "
+                f"PATH: {self._advice}"
+            )
+        return found
 
 
 def fill(args: Sequence[str], artifact: Path) -> list[str]:
@@ -48,10 +84,10 @@ def fill(args: Sequence[str], artifact: Path) -> list[str]:
     ]
 
 
-def directions(tool: str | None, binary: bool = True) -> list[tuple[str, str]]:
+def directions(tool: Tool | str | None, binary: bool = True) -> list[tuple[str, str]]:
     """saver -> loader pairs, the script's own first."""
     savers = SIDES if binary else SIDES[:1]
-    loaders = [tool] if tool else list(savers)
+    loaders = [tool.name if isinstance(tool, Tool) else tool] if tool else list(savers)
     return [(saver, loader) for saver in savers for loader in loaders]
 
 
@@ -81,12 +117,13 @@ class RoundTrips:
         load: Sequence[str],
         artifact: str,
         *,
-        tool: str | None = None,
+        tool: Tool | str | None = None,
         files: Sequence[str | Path] = (),
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
     ) -> None:
-        self.app, self.name, self.tool = app, name, tool
+        self.app, self.name = app, name
+        self.tool = Tool(tool) if isinstance(tool, str) else tool
         self.artifact_name = artifact_name(artifact)
         self._save, self._load = tuple(save), tuple(load)
         self._files, self._env, self._timeout = tuple(files), dict(env or {}), timeout
@@ -127,9 +164,10 @@ class RoundTrips:
             if loader in SIDES:
                 run = self._side(loader, args, {})
             else:
+                assert self.tool is not None and self.tool.name == loader
                 invocation = self.app.invocation(args, None, self._env, self._files, self._timeout)
                 folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
-                run = runs.run("tool", [tool_path(loader)], [], invocation, folder)
+                run = runs.run(loader, self.tool.argv(), [], invocation, folder)
             self._loaded[saver, loader] = run
         return self._loaded[saver, loader]
 
@@ -170,6 +208,9 @@ class RoundTrips:
         if not artifact.exists():
             what = f"the {saver}'s save exited 0 and wrote no {self.artifact_name}"
             return what, [], [saved]
+        missing = self.tool.missing() if self.tool and loader == self.tool.name else None
+        if missing:
+            return missing, [], [saved]
         loaded = self.loaded(saver, loader)
         if not loaded.ok:
             what = f"the {loader} failed to load the {self.artifact_name} that the {saver} saved"

@@ -1,10 +1,14 @@
-"""Check that a matrix cell really has the Keras it claims, before its tests run.
+"""Check that a matrix cell really has the versions and the Keras it claims, before its
+tests run.
 
-    python -m pytest_nuitka.matrix.cellcheck --tf-keras 2 --keras 3 --backend tensorflow
+    python -m pytest_nuitka.matrix.cellcheck --tf-keras 2 --keras 3 --backend tensorflow \
+        --requires "tensorflow==2.16.*"
 
 TF 2.15 routes ``tf.keras`` to Keras 3 when Keras 3 is installed, and ``TF_USE_LEGACY_KERAS``
 counts only as ``1``, ``true`` or ``True``: a cell can silently be another cell. This command
-imports the frameworks; it runs in its own process, never inside pytest.
+imports the frameworks; it runs in its own process, never inside pytest. ``--requires``
+refuses a cell that moved: a tool installed into it that pulled another TensorFlow (the
+tensorflowjs converter would: it gets an environment of its own).
 """
 
 from __future__ import annotations
@@ -15,7 +19,21 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
+from packaging.requirements import Requirement
+
+from pytest_nuitka.build.environment import version_of
+from pytest_nuitka.zoo.conditions import check_condition, holds
+
 LEGACY_ON = ("1", "true", "True")
+
+
+def what_is(condition: str) -> str:
+    """What the cell has where a condition does not hold."""
+    if condition.startswith("env:"):
+        name = condition[4:].replace("!=", "=").split("=")[0]
+        return f"{name}={os.environ.get(name)!r}"
+    name = Requirement(condition.removeprefix("!")).name
+    return f"{name} {version_of(name) or '(not installed)'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,8 +50,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--keras", type=int, metavar="MAJOR", help="major version of the keras package"
     )
     parser.add_argument("--backend", help="Keras backend that must be in use")
+    parser.add_argument(
+        "--requires",
+        action="append",
+        default=[],
+        metavar="CONDITION",
+        help='a distribution version that must hold, e.g. "tensorflow==2.16.*" (repeatable)',
+    )
     args = parser.parse_args(argv)
     problems, seen = [], []
+    for condition in args.requires:
+        problem = check_condition(condition)
+        if problem:
+            parser.error(problem)
+        if not holds(condition, os.environ):
+            problems.append(f"the cell requires {condition}; it has {what_is(condition)}")
     legacy = os.environ.get("TF_USE_LEGACY_KERAS")
     if legacy is not None and legacy not in (*LEGACY_ON, "0", "false", "False", ""):
         problems.append(

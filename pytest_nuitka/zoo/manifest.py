@@ -15,8 +15,9 @@ from typing import Any, TypeVar, cast
 from pytest_nuitka.check.artifacts import check_name
 from pytest_nuitka.check.diagnose import known_issues
 from pytest_nuitka.check.difference import Tolerance
-from pytest_nuitka.check.roundtrip import artifact_name
+from pytest_nuitka.check.roundtrip import Tool, artifact_name
 from pytest_nuitka.run.normalize import check_rule_names, parse_noise
+from pytest_nuitka.run.runs import Side
 from pytest_nuitka.settings import MODES, Mode
 from pytest_nuitka.zoo.conditions import first_problem
 
@@ -75,7 +76,7 @@ class RoundTripSpec:
     name: str
     save: tuple[str, ...]
     load: tuple[str, ...]
-    tool: str | None  # a program that loads the artifact instead of the app, e.g. saved_model_cli
+    tool: Tool | None  # loads the artifact instead of the app, e.g. saved_model_cli
     artifact: str
     files: tuple[str, ...]
     outputs: tuple[str, ...] | None  # None: every output the reference emitted
@@ -216,6 +217,13 @@ class _Reader:
             name, lambda v: v if isinstance(v, bool) else None, "true or false", default
         )
 
+    def named_tables(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        """``[name.KEY]`` tables, by KEY."""
+        value = self.table.get(name, {})
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise self.fail(name, f"expected tables ([{name}.NAME])")
+        return list(value.items())
+
     def tables(self, name: str) -> list[tuple[str, dict[str, Any]]]:
         value = self.table.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -273,6 +281,7 @@ CASE_KEYS = {
     "runs",
     "roundtrips",
     "expect",
+    "tools",
     *COMPARING_KEYS,
 }
 RUN_KEYS = {"name", "args", "stdin", "files", "argmax", "stdout", "rtol", "atol", "baseline"}
@@ -289,6 +298,7 @@ ROUNDTRIP_KEYS = {
     "against",
 }
 EXPECT_KEYS = {"checks", "when", "outcome", "issue", "diagnosis"}
+TOOL_KEYS = {"command", "needs", "install"}
 
 
 def load_case(path: Path) -> Case:
@@ -323,8 +333,12 @@ def load_case(path: Path) -> Case:
         for prefix, table in top.tables("runs")
     ]
     run_names = {run.name for run in runs}
+    tools = {
+        name: _tool(_Reader(path, table, f"tools.{name}.", TOOL_KEYS), name)
+        for name, table in top.named_tables("tools")
+    }
     roundtrips = [
-        _roundtrip(_Reader(path, table, prefix, ROUNDTRIP_KEYS | COMPARING_KEYS), run_names)
+        _roundtrip(_Reader(path, table, prefix, ROUNDTRIP_KEYS | COMPARING_KEYS), run_names, tools)
         for prefix, table in top.tables("roundtrips")
     ]
     expectations = [
@@ -370,7 +384,20 @@ def _run(r: _Reader) -> RunSpec:
     )
 
 
-def _roundtrip(r: _Reader, run_names: set[str]) -> RoundTripSpec:
+def _tool(r: _Reader, name: str) -> Tool:
+    command = r.texts("command")
+    if not command:
+        raise r.fail("command", "required (the program and its arguments before the load's)")
+    case = str(r.path.parent)
+    return Tool(
+        name,
+        tuple(part.replace("{case}", case) for part in command),
+        tuple(need.replace("{case}", case) for need in r.texts("needs")),
+        r.text("install", ""),
+    )
+
+
+def _roundtrip(r: _Reader, run_names: set[str], tools: dict[str, Tool]) -> RoundTripSpec:
     against = r.text("against", "save")
     named = against.removeprefix("run:")
     if against not in ("save", "loads") and (
@@ -386,7 +413,7 @@ def _roundtrip(r: _Reader, run_names: set[str]) -> RoundTripSpec:
         name=r.text("name", required=True),
         save=r.texts("save"),
         load=r.texts("load"),
-        tool=r.text("tool"),
+        tool=_loader(r, tools),
         artifact=r.checked("artifact", artifact_name),
         files=r.texts("files"),
         outputs=r.get(
@@ -403,6 +430,16 @@ def _roundtrip(r: _Reader, run_names: set[str]) -> RoundTripSpec:
         against=against,
         comparing=_comparing(r),
     )
+
+
+def _loader(r: _Reader, tools: dict[str, Tool]) -> Tool | None:
+    """A [tools.NAME] of the case, or a program found on PATH (``saved_model_cli``)."""
+    name = r.text("tool")
+    if name is None:
+        return None
+    if name in (Side.SCRIPT, Side.BINARY):
+        raise r.fail("tool", f"{name!r} is a side of every round-trip; name another loader")
+    return tools.get(name) or Tool(name)
 
 
 def _expectation(r: _Reader) -> Expectation:
