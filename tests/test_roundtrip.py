@@ -4,6 +4,7 @@ a failure keeps: inner sessions with the stand-in compiler."""
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_nuitka import cachetool
+from pytest_nuitka.check.roundtrip import Tool
+from pytest_nuitka.errors import NuitkaPluginError
 
 if TYPE_CHECKING:
     from conftest import PluginRun
@@ -439,3 +442,18 @@ def test_a_comparator_name_is_checked_when_the_manifest_is_read(
     result.stdout.fnmatch_lines(
         ["*roundtrips[[]0[]].comparators: comparator 'nocolon': give a built-in*"]
     )
+
+
+def test_a_tool_says_what_is_missing_distributions_and_paths(tmp_path: Path) -> None:
+    present = tmp_path / "node_modules" / "@tensorflow" / "tfjs"
+    present.mkdir(parents=True)
+    tool = Tool("tfjs", ("{python}", "x.py"), ("numpy", str(present)), "bash setup.sh")
+    assert tool.missing() is None
+    assert tool.argv()[0] == sys.executable
+    gone = Tool("tfjs", needs=("numpy", str(tmp_path / "nothing"), "no-such-dist"))
+    assert gone.missing() == (
+        f"the loader tool 'tfjs' needs {tmp_path / 'nothing'}, no-such-dist: "
+        "install the package that provides it"
+    )
+    with pytest.raises(NuitkaPluginError, match=r"'no-such-program' not found .*: bash setup"):
+        Tool("t", ("no-such-program",), install="bash setup.sh").argv()

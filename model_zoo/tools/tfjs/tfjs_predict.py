@@ -10,6 +10,7 @@ and Node's packages come from ``bash setup.sh`` beside this file.
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--name", default="probs")
     args = parser.parse_args()
+    node = shutil.which("node")
+    if node is None:
+        sys.exit("TensorFlow.js runs in Node.js, which is not on PATH: install Node 20 and npm")
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as work:
         converted = Path(work) / "web_model"
         run(
@@ -47,7 +51,7 @@ def main() -> None:
         outputs = Path(work) / "outputs.json"
         run(
             [
-                "node",
+                node,
                 str(HERE / "predict.mjs"),
                 str(converted / "model.json"),
                 str(given),
