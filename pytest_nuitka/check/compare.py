@@ -64,21 +64,19 @@ def check_stdout(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Dif
 
 
 def _stdout_diff(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
-    left, right = script.normalized_stdout(policy), binary.normalized_stdout(policy)
-    if left == right:
-        return []
-    return [
-        Difference("stdout (normalised)", _diff(left.splitlines(), right.splitlines(), "stdout"))
-    ]
+    return _text_diff("stdout", script.normalized_stdout(policy), binary.normalized_stdout(policy))
 
 
 def check_stderr(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
     """Opt-in: the whole stderr, normalised, without TensorFlow's start-up chatter."""
-    left, right = script.normalized_stderr(policy), binary.normalized_stderr(policy)
+    return _text_diff("stderr", script.normalized_stderr(policy), binary.normalized_stderr(policy))
+
+
+def _text_diff(stream: str, left: str, right: str) -> list[Difference]:
     if left == right:
         return []
     return [
-        Difference("stderr (normalised)", _diff(left.splitlines(), right.splitlines(), "stderr"))
+        Difference(f"{stream} (normalised)", _diff(left.splitlines(), right.splitlines(), stream))
     ]
 
 
