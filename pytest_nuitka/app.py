@@ -9,10 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pytest_nuitka.build import libraries
 from pytest_nuitka.check import compare, diagnose
 from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
 from pytest_nuitka.check.roundtrip import RoundTrip, RoundTrips, Tool, directions
-from pytest_nuitka.errors import NotRun, NuitkaPluginError
+from pytest_nuitka.errors import CheckFailed, NotRun, NuitkaPluginError
 from pytest_nuitka.run import portable, runs
 from pytest_nuitka.run.normalize import DEFAULT, Policy, parse_noise
 from pytest_nuitka.run.runs import Side
@@ -257,7 +258,7 @@ class App:
         copy = portable.fresh_copy(shipped, folder / "fresh")
         hidden = [*portable.host_python_paths(), self.script.parent, self.binary.parent]
         try:
-            room = portable.clean_room(copy.parent, hidden, needed=[folder])
+            room = portable.clean_room(copy.parent, hidden, needed=[folder], folder=folder)
         except portable.Unavailable as reason:
             raise NotRun(
                 f"no clean room here, the portability check did not run: {reason}"
@@ -357,6 +358,24 @@ class App:
                 self.defaults,
                 one_sided,
             )
+
+    def assert_libraries(self) -> None:
+        """Fail when the standalone dist needs a shared library from outside itself that a
+        Linux target may lack (auditwheel's manylinux policy), naming each library, the files
+        that need it and where this machine has it: the check that needs no other machine."""
+        __tracebackhide__ = True
+        if self.binary is None:
+            raise NotRun(SKIP_REASON)
+        if self.mode != Mode.STANDALONE:
+            raise NuitkaPluginError(
+                "the shared-library check reads a standalone dist (mode='standalone'): an "
+                "accelerated binary uses this machine's Python, and a onefile binary carries "
+                "the standalone dist of the same build compressed"
+            )
+        dist = self.binary.parent
+        found = libraries.foreign(dist)
+        if found:
+            raise CheckFailed(libraries.report(dist, found))
 
     def roundtrip(
         self,

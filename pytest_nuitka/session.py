@@ -8,6 +8,7 @@ from pathlib import Path
 from pytest_nuitka.app import App, Defaults
 from pytest_nuitka.build.builder import Builder
 from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.remedy import Remedy
 from pytest_nuitka.run.normalize import Policy, parse_noise
 from pytest_nuitka.settings import MODES, Mode, Settings
 
@@ -39,6 +40,8 @@ class Nuitka:
         self._search = search  # relative paths: the test's folder first, then the rootdir
         self._workdir = workdir
         self._apps = 0
+        self.remedy: Remedy | None = None  # applied to its script's builds (--nuitka-try-remedy)
+        self.last: App | None = None  # the app built last: the one a failure's remedy is for
 
     @property
     def enabled(self) -> bool:
@@ -84,21 +87,19 @@ class Nuitka:
         if not source.is_file() or source.suffix != ".py":
             raise NuitkaPluginError(f"{source} is not a Python script (a .py file)")
         env = dict(env or {})
+        paths = [self.path(d) for d in data]
+        if self.remedy is not None and self.remedy.script == source:
+            paths, options = self.remedy.apply(paths, options)
         binary, built_with = None, ()
         if self.enabled:
             entry = self._builder.build(
-                source,
-                mode=mode,
-                options=options,
-                data=[self.path(d) for d in data],
-                ship=ship,
-                env=env,
+                source, mode=mode, options=options, data=paths, ship=ship, env=env
             )
             binary = entry.executable
             built_with = tuple(entry.meta["inputs"]["options"])
         self._apps += 1
         prefix = f"app{self._apps}"
-        return App(
+        self.last = App(
             source,
             binary,
             mode=mode,
@@ -109,3 +110,4 @@ class Nuitka:
             resolve=self.path,
             defaults=comparison_defaults(self.settings),
         )
+        return self.last

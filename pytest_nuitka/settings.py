@@ -47,6 +47,7 @@ class Settings:
     frozen_env: tuple[str, ...] = FROZEN_ENV_VARS
     full_standalone: bool = False
     torch_jit: bool = True
+    try_remedy: bool = False  # rebuild a failure with its known issue's remedy, rerun its check
     # How script and binary are compared (README, "Normalisation", "Artifacts").
     strict: bool = False
     rules: tuple[str, ...] = ()

@@ -11,7 +11,16 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "pytest_nuitka"
 BASE = {"errors", "settings", "emit", "__init__"}  # plain values anyone may use
-ORDER = {"build": 0, "run": 1, "check": 2, "app": 3, "session": 3, "zoo": 4, "matrix": 4}
+ORDER = {
+    "build": 0,
+    "run": 1,
+    "check": 2,
+    "app": 3,
+    "remedy": 3,
+    "session": 3,
+    "zoo": 4,
+    "matrix": 4,
+}
 # Nuitka itself runs under the same supervision as the apps: no process outlives a build.
 EXCEPTIONS = {("build", "run.process")}
 

@@ -4,6 +4,7 @@ shapes, without any framework: a baseline is only as good as this independent ch
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +103,102 @@ def test_torch_jit_trace() -> None:
     x = rng.normal(0, 1, (4, 6)).astype(np.float32)
     expected = np.tanh(x @ w1.T + b1) @ w2.T + b2
     np.testing.assert_allclose(baseline("torch_jit_trace", "trace", "scores"), expected, atol=1e-5)
+
+
+def test_bird_classifier() -> None:
+    """modules.ConvNext(25) as the app writes its checkpoint (inference.py's write_data):
+    state_dict order (a module's own parameters before its children's), LayerNorm weights
+    N(1, 0.1), biases N(0, 0.05), layer scales N(0.5, 0.1), conv/linear weights
+    N(0, 1/fan_in); the image read and resized by OpenCV, as albumentations does."""
+    cv2 = pytest.importorskip("cv2")
+    case = ZOO / "bird_classifier"
+    dims, depths = (16, 32, 64), (1, 1, 2)
+    shapes: list[tuple[str, tuple[int, ...]]] = [
+        ("downsample_layers.0.0.weight", (16, 3, 4, 4)),
+        ("downsample_layers.0.0.bias", (16,)),
+        ("downsample_layers.0.1.weight", (16,)),
+        ("downsample_layers.0.1.bias", (16,)),
+    ]
+    for i in (1, 2):
+        shapes += [
+            (f"downsample_layers.{i}.0.weight", (dims[i - 1],)),
+            (f"downsample_layers.{i}.0.bias", (dims[i - 1],)),
+            (f"downsample_layers.{i}.1.weight", (dims[i], dims[i - 1], 2, 2)),
+            (f"downsample_layers.{i}.1.bias", (dims[i],)),
+        ]
+    for i, (dim, depth) in enumerate(zip(dims, depths, strict=True)):
+        for j in range(depth):
+            shapes += [
+                (f"stages.{i}.{j}.{name}", shape)
+                for name, shape in [
+                    ("gamma", (dim,)),
+                    ("dwconv.weight", (dim, 1, 7, 7)),
+                    ("dwconv.bias", (dim,)),
+                    ("norm.weight", (dim,)),
+                    ("norm.bias", (dim,)),
+                    ("pwconv1.weight", (4 * dim, dim)),
+                    ("pwconv1.bias", (4 * dim,)),
+                    ("pwconv2.weight", (dim, 4 * dim)),
+                    ("pwconv2.bias", (dim,)),
+                ]
+            ]
+    shapes += [("norm.weight", (64,)), ("norm.bias", (64,))]
+    shapes += [("head.weight", (25, 64)), ("head.bias", (25,))]
+    rng = np.random.default_rng(2024)
+    p: dict[str, np.ndarray] = {}
+    for name, shape in shapes:
+        if name.endswith("gamma"):
+            value = rng.normal(0.5, 0.1, shape)
+        elif name.endswith("bias"):
+            value = rng.normal(0, 0.05, shape)
+        elif len(shape) == 1:
+            value = rng.normal(1, 0.1, shape)
+        else:
+            value = rng.normal(0, 1 / np.sqrt(np.prod(shape[1:])), shape)
+        p[name] = value.astype(np.float32)
+
+    def layer_norm(x: np.ndarray, prefix: str) -> np.ndarray:
+        mean = x.mean(-1, keepdims=True)
+        normed: np.ndarray = (x - mean) / np.sqrt(x.var(-1, keepdims=True) + 1e-6)
+        scaled: np.ndarray = normed * p[f"{prefix}.weight"] + p[f"{prefix}.bias"]
+        return scaled
+
+    def patchify(x: np.ndarray, prefix: str) -> np.ndarray:
+        weight = p[f"{prefix}.weight"]
+        k = weight.shape[-1]
+        h, w, c = x.shape
+        patches = x.reshape(h // k, k, w // k, k, c)
+        out: np.ndarray = np.einsum("akblc,ockl->abo", patches, weight) + p[f"{prefix}.bias"]
+        return out
+
+    image = cv2.cvtColor(cv2.imread(str(case / "bird.jpg")), cv2.COLOR_BGR2RGB)
+    image = cv2.resize(image, (64, 64), interpolation=cv2.INTER_LINEAR)
+    mean = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+    std = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+    x = (image.astype(np.float32) / 255.0 - mean) / std  # HWC throughout
+    erf = np.vectorize(math.erf)
+    for i, depth in enumerate(depths):
+        down = f"downsample_layers.{i}"
+        if i == 0:
+            x = layer_norm(patchify(x, f"{down}.0"), f"{down}.1")
+        else:
+            x = patchify(layer_norm(x, f"{down}.0"), f"{down}.1")
+        for j in range(depth):
+            block = f"stages.{i}.{j}"
+            h, w, _ = x.shape
+            padded = np.pad(x, ((3, 3), (3, 3), (0, 0)))
+            dw = p[f"{block}.dwconv.weight"]
+            y = sum(
+                padded[a : a + h, b : b + w] * dw[:, 0, a, b] for a in range(7) for b in range(7)
+            )
+            y = layer_norm(y + p[f"{block}.dwconv.bias"], f"{block}.norm")
+            y = y @ p[f"{block}.pwconv1.weight"].T + p[f"{block}.pwconv1.bias"]
+            y = 0.5 * y * (1 + erf(y / math.sqrt(2)))
+            y = y @ p[f"{block}.pwconv2.weight"].T + p[f"{block}.pwconv2.bias"]
+            x = x + p[f"{block}.gamma"] * y
+    expected = layer_norm(x.mean((0, 1)), "norm") @ p["head.weight"].T + p["head.bias"]
+    np.testing.assert_allclose(
+        baseline("bird_classifier", "classify", "logits")[0], expected, atol=1e-4
+    )
+    labels = json.loads((case / "idx2cls.json").read_text())
+    assert labels[str(int(expected.argmax()))] == "Greater Flamingo"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import glob
+import hashlib
 import os
 import re
 import sys
@@ -49,6 +51,17 @@ class BuildStats:
             f"nuitka: {self.builds} build(s) in {self.seconds:.1f}s, {self.hits} cache "
             f"hit(s), {self.failures} failed build(s)"
         )
+
+
+@functools.cache
+def plugin_identity() -> str:
+    """The version and a digest of this layer's code, which turns a request into Nuitka's
+    command line: a build made before a change to it (how ``ship`` or ``data`` become
+    options) is not served after."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{__version__} {digest.hexdigest()[:16]}"
 
 
 def check_syntax(script: Path) -> None:
@@ -139,7 +152,7 @@ class Builder:
         checked on every lookup (see footprint.py). ``search`` is where imports resolve."""
         search = module_search_path(request.env)
         return {
-            "plugin": __version__,
+            "plugin": plugin_identity(),
             "compiler": compiler.identity(request.env),
             "mode": request.mode,
             "script": str(request.script),

@@ -114,6 +114,14 @@ def plan(names: list[str]) -> Shipment:
                 folders[top] = base / top
             elif file.suffix in (".py", ".so"):
                 modules.add(top.split(".")[0])
+    # One name, a folder and a module (simsimd: type stubs in simsimd/, the code in
+    # simsimd.cpython-*.so): ship what Python imports. A package (__init__.py) wins over a
+    # module; a module wins over a folder without one, which is only a namespace.
+    for name in modules & folders.keys():
+        if (folders[name] / "__init__.py").exists():
+            modules.discard(name)
+        else:
+            del folders[name]
     shipped = sorted(folders.values())
     return Shipment(
         folders=tuple(shipped),

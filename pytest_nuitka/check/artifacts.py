@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_nuitka.check.difference import Comparator, Difference, compare_array
+from pytest_nuitka.check.difference import Comparator, Difference, compare_array, table
 from pytest_nuitka.errors import NuitkaPluginError
 
 # Names of what is left out, with why; the README lists the same.
@@ -39,6 +39,8 @@ EXCLUSIONS = {
 }
 ZIP_MAGIC = b"PK\x03\x04"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+DIFF_GAIN = 10  # a diff image's |script - binary| is scaled by this, as matplotlib's is
 SHOWN = 12  # diff lines shown per member
 
 
@@ -97,7 +99,8 @@ def resolve(spec: Comparator | str) -> Comparator:
 
 
 def detect(name: str, value: Any) -> Comparator | None:
-    """The format's comparator, from the content (zip, HDF5) or the name (fingerprint.pb)."""
+    """The format's comparator, from the content (zip, HDF5, PNG) or the name
+    (fingerprint.pb)."""
     raw = _bytes(value)
     if raw is None:
         return None
@@ -105,6 +108,8 @@ def detect(name: str, value: Any) -> Comparator | None:
         return compare_zip
     if raw.startswith(HDF5_MAGIC):
         return compare_h5
+    if raw.startswith(PNG_MAGIC):
+        return compare_image
     if name == "fingerprint.pb" or name.endswith("/fingerprint.pb"):
         return compare_fingerprint
     return None
@@ -369,6 +374,98 @@ def compare_fingerprint(
     )
 
 
+# -- images (PNG found by content; any format Pillow reads when named "image") ---------------
+
+
+def compare_image(
+    name: str, script: Any, binary: Any, rtol: float, atol: float
+) -> Difference | None:
+    """Decoded pixels, not bytes: chunks that are not pixels (text, times, the writer's
+    version) are left out. ``atol`` is the tolerance: the largest RMS of the pixel
+    differences, over 0-255 channel values, as ``matplotlib.testing.compare.compare_images``'s
+    ``tol`` (0, the default: every pixel equal); ``rtol`` is not used. Two opaque images are
+    compared in RGB, else both in RGBA (so the RMS is matplotlib's). A failure shows the size,
+    the RMS, how many pixels differ and the box around them, and carries a diff image
+    (``|script - binary|`` x 10, opaque: matplotlib's ``*-failed-diff.png``) in
+    ``Difference.files``, kept with the failure. Without matplotlib (and the Pillow it
+    requires), byte for byte, and the message says so."""
+    left, right = _bytes(script), _bytes(binary)
+    if left is None or right is None:
+        return Difference(
+            name, f"  not both files: {type(script).__name__}, {type(binary).__name__}"
+        )
+    if left == right:
+        return None
+    try:
+        from matplotlib.testing.compare import calculate_rms
+        from PIL import Image
+    except ImportError:
+        return Difference(
+            name,
+            "  image, compared byte for byte (install matplotlib to compare by pixels):\n"
+            + _byte_summary(left, right),
+        )
+    decoded = []
+    for side, raw in (("script", left), ("binary", right)):
+        try:
+            with Image.open(io.BytesIO(raw)) as image:
+                decoded.append((image.size, image.mode, np.asarray(image.convert("RGBA"))))
+        except (OSError, ValueError) as error:  # UnidentifiedImageError is an OSError
+            return Difference(
+                name,
+                f"  the {side}'s is not an image Pillow reads ({error}); byte for byte:\n"
+                + _byte_summary(left, right),
+            )
+    (size_a, mode_a, a), (size_b, mode_b, b) = decoded
+    if size_a != size_b:
+        return Difference(
+            name,
+            "  the images differ in size:\n"
+            + table(
+                ["side", "width x height", "mode"],
+                [["script", _size(size_a), mode_a], ["binary", _size(size_b), mode_b]],
+            ),
+        )
+    if a[..., 3].min() == 255 and b[..., 3].min() == 255:
+        a, b = a[..., :3], b[..., :3]
+    signed_a, signed_b = a.astype(np.int16), b.astype(np.int16)
+    gap = np.abs(signed_a - signed_b)
+    differs = gap.any(axis=-1)
+    count = int(differs.sum())
+    if not count:
+        return None  # the same pixels in other bytes
+    rms = float(calculate_rms(signed_a, signed_b))
+    if rms <= atol:
+        return None
+    ys, xs = np.nonzero(differs)
+    x0, x1, y0, y1 = int(xs.min()), int(xs.max()), int(ys.min()), int(ys.max())
+    channels = "RGB" if a.shape[-1] == 3 else "RGBA"
+    worst = np.unravel_index(int(gap.argmax()), gap.shape)
+    file = name.replace("/", "__") + "-diff.png"
+    rows = [
+        ["size", f"{_size(size_a)}, compared as {channels} (script {mode_a}, binary {mode_b})"],
+        ["RMS", f"{rms:.4g} over 0-255 (tolerance: atol={atol:g})"],
+        ["pixels differ", f"{count} of {differs.size} ({count / differs.size:.2%})"],
+        ["region", f"x {x0}..{x1}, y {y0}..{y1} ({x1 - x0 + 1}x{y1 - y0 + 1} pixels)"],
+        [
+            "largest",
+            f"{int(gap.max())} in {channels[worst[2]]} at x {worst[1]}, y {worst[0]}: "
+            f"script {int(a[worst])}, binary {int(b[worst])}",
+        ],
+        ["diff image", f"{file} (|script - binary| x {DIFF_GAIN})"],
+    ]
+    diff = np.clip(gap * DIFF_GAIN, 0, 255).astype(np.uint8)
+    if diff.shape[-1] == 4:
+        diff[..., 3] = 255
+    encoded = io.BytesIO()
+    Image.fromarray(diff).save(encoded, format="png")
+    return Difference(name, table(["image", "script vs binary"], rows), {file: encoded.getvalue()})
+
+
+def _size(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
 def compare_text(
     name: str, script: Any, binary: Any, rtol: float, atol: float
 ) -> Difference | None:
@@ -386,4 +483,5 @@ BUILTIN: dict[str, Comparator] = {
     "savedmodel-fingerprint": compare_fingerprint,
     "bytes": compare_bytes,
     "text": compare_text,
+    "image": compare_image,
 }

@@ -7,9 +7,11 @@ never on a build option alone, which may have had no effect.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
+import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -203,8 +205,36 @@ def fail(
     again = unfilter.reveal(runs)
     diagnoses = diagnose([*runs, *again])
     notes = [d.render() for d in diagnoses] + [unfilter.note(run) for run in again]
+    differences, written = write_files(differences, runs[0].folder.parent if runs else None)
     raise DiagnosedFailure(
         render(title, differences, *runs, notes=notes, after=after),
         diagnoses,
-        [*dict.fromkeys([*(run.folder for run in [*runs, *again]), *folders])],
+        [*dict.fromkeys([*(run.folder for run in [*runs, *again]), *folders, *written])],
     )
+
+
+def write_files(
+    differences: Sequence[Difference], beside: Path | None
+) -> tuple[list[Difference], list[Path]]:
+    """The differences' ``files`` (a diff image) written into a new ``differences-*`` folder
+    in ``beside`` (the runs' parent; None: the system's temporary folder), each named at
+    the end of its difference's detail; and that folder, kept with the runs'."""
+    if not any(d.files for d in differences):
+        return list(differences), []
+    folder = Path(tempfile.mkdtemp(prefix="differences-", dir=beside))
+    shown = []
+    for difference in differences:
+        lines = []
+        for name, content in difference.files.items():
+            path = folder / name
+            if path.exists():  # the same file name from two differences
+                path = folder / f"{len(list(folder.iterdir()))}-{name}"
+            try:
+                path.write_bytes(content)
+            except OSError as error:  # evidence only: never the reason a check fails
+                lines.append(f"  {name} not written: {error}")
+            else:
+                lines.append(f"  kept: {path}")
+        detail = "\n".join([difference.detail, *lines])
+        shown.append(dataclasses.replace(difference, detail=detail))
+    return shown, [folder]

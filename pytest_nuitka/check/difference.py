@@ -5,7 +5,7 @@ most checks come down to."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,8 +16,13 @@ Tolerance = float | Mapping[str, float]
 
 @dataclass(frozen=True)
 class Difference:
+    """``files``: what shows the difference better than text (an image comparator's diff
+    image), by file name; written beside the runs' folders when the check fails, kept with
+    them, and named in the message (``diagnose.fail``)."""
+
     title: str
     detail: str
+    files: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 # A comparator sees one named output of each side and the tolerances for that name.

@@ -250,7 +250,7 @@ class RoundTrips:
             exclude,
             (named, label),
         )
-        held = [Difference(f"{d.title}; held against {named}", d.detail) for d in found]
+        held = [dataclasses.replace(d, title=f"{d.title}; held against {named}") for d in found]
         return None, held, used
 
 
@@ -326,7 +326,7 @@ class RoundTrip:
             where = f"{saver}->{loader}"
             if failed:
                 found.append(Difference(where, f"  {failed}"))
-            found += [Difference(f"{where}: {d.title}", d.detail) for d in differences]
+            found += [dataclasses.replace(d, title=f"{where}: {d.title}") for d in differences]
         if found:
             bad = sorted({d.title.split(":")[0] for d in found})
             title = (

@@ -22,9 +22,9 @@ from pytest_nuitka.check import evidence
 from pytest_nuitka.check.diagnose import DiagnosedFailure
 from pytest_nuitka.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError
 from pytest_nuitka.plugin import hookspecs as hooks
-from pytest_nuitka.plugin import markers
+from pytest_nuitka.plugin import markers, remedies
 from pytest_nuitka.plugin.fixture import BUILDER, nuitka
-from pytest_nuitka.plugin.items import CaseFile
+from pytest_nuitka.plugin.items import CaseFile, ExpectedIssue
 from pytest_nuitka.plugin.options import add_options, read_settings
 from pytest_nuitka.plugin.results import KNOWN_ISSUES_PROPERTY, ResultsRecorder
 from pytest_nuitka.run import process
@@ -109,11 +109,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """The library's "cannot run here" is pytest's skip."""
+    """The library's "cannot run here" is pytest's skip; a diagnosed failure, with
+    --nuitka-try-remedy, says what its remedy did."""
     try:
         return (yield)
     except NotRun as reason:
         pytest.skip(str(reason))
+    except DiagnosedFailure as failure:
+        if not item.config.stash[BUILDER].settings.try_remedy or isinstance(failure, ExpectedIssue):
+            raise
+        verdict = remedies.attempt(item, failure)
+        if verdict is None:
+            raise
+        raise DiagnosedFailure(
+            f"{failure.msg}\n\n{verdict}", failure.diagnoses, failure.folders
+        ) from None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

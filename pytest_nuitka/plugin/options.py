@@ -71,6 +71,15 @@ def add_options(parser: pytest.Parser) -> None:
         choices=("on", "off"),
     )
     add(
+        "try-remedy",
+        "when a failure's known issue has a mechanical remedy (a data file, an excluded module, "
+        "a system library), build again with it and rerun the check: the message then says "
+        "whether the remedy fixes it",
+        "bool",
+        action="store_true",
+        default=None,
+    )
+    add(
         "build-timeout",
         "seconds a build may take before it is killed (default 3600)",
         "string",
@@ -156,6 +165,7 @@ def _read(config: pytest.Config, get: Any) -> Settings:
             frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),
             full_standalone=bool(get("nuitka_full_standalone")),
             torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
+            try_remedy=bool(get("nuitka_try_remedy")),
             strict=bool(get("nuitka_strict")),
             rules=tuple(config.getini("nuitka_rules")),
             noise=tuple(config.getini("nuitka_noise")),

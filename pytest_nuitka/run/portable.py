@@ -1,14 +1,19 @@
-"""Run a dist the way a machine without the build's Python would: from a fresh copy, in another
-working directory, with a scrubbed environment, and inside a clean room where the build
-machine's Python prefix, site-packages and the app's source folder are hidden.
+"""Run a dist the way another machine would: from a fresh copy, in another working directory,
+with a scrubbed environment, inside a clean room where the build machine's Python prefix,
+site-packages, the app's source folder and the host's other Pythons are hidden, and where the
+system library folders hold only what any Linux target has (the manylinux policy).
 
-The clean room is a user and mount namespace (``unshare``) with an empty tmpfs mounted over
-each hidden folder, so a dist that reaches for a host file fails with the path it reached for.
+The clean room is a user and mount namespace (``unshare``) set up by ``room.py``: an empty
+tmpfs over each hidden folder, and each system library folder replaced by a view without the
+libraries outside the policy, so a dist that reaches for a host file or library fails with
+its name.
 """
 
 from __future__ import annotations
 
 import functools
+import glob
+import json
 import os
 import shutil
 import site
@@ -18,22 +23,17 @@ import sysconfig
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from pytest_nuitka.build import libraries
+
 # Kept from the caller's environment: locale and terminal only. PATH is minimal and HOME is a
 # fresh folder; PYTHONPATH, PYTHONHOME, VIRTUAL_ENV and the rest are gone.
 KEPT_VARIABLES = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ")
 MINIMAL_PATH = "/usr/bin:/bin"
 UNSHARE = ("unshare", "--user", "--map-root-user", "--mount")
 SYSTEM_ROOTS = {Path("/"), Path("/usr"), Path("/usr/local")}
-
-# Hide each folder, make the dist read-only, then become the app. "$1" is the hidden count.
-ROOM_SCRIPT = """fail() { echo "pytest-nuitka clean room: cannot $1" >&2; exit 125; }
-n=$1; shift
-while [ "$n" -gt 0 ]; do
-  mount -t tmpfs -o size=16k,mode=755 none "$1" || fail "hide $1"; shift; n=$((n-1))
-done
-mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || fail "make $1 read-only"; shift
-exec "$@"
-"""
+ROOM = Path(__file__).with_name("room.py")
+# Other Python installations a user's machine need not have.
+OTHER_PYTHONS = ("/usr/lib/python3*", "/usr/local/lib/python3*", "/opt/python*", "/opt/conda")
 
 
 class Unavailable(Exception):
@@ -52,6 +52,12 @@ def host_python_paths() -> list[Path]:
     if site.ENABLE_USER_SITE and site.USER_SITE:
         paths.add(Path(site.USER_SITE))
     return sorted(paths)
+
+
+def other_pythons() -> list[Path]:
+    found = [Path(p) for pattern in OTHER_PYTHONS for p in glob.glob(pattern)]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    return [p for p in [*found, pyenv] if p.is_dir()]
 
 
 def outermost(paths: Iterable[Path]) -> list[Path]:
@@ -86,30 +92,39 @@ def probe() -> str | None:
     return None
 
 
-def clean_room(dist: Path, hidden: Iterable[Path], needed: Iterable[Path]) -> list[str]:
-    """The command prefix that runs a program with ``hidden`` folders emptied and ``dist``
-    read-only. ``needed``: folders the run uses, which must stay visible."""
+def clean_room(
+    dist: Path, hidden: Iterable[Path], needed: Iterable[Path], folder: Path
+) -> list[str]:
+    """The command prefix that runs a program with ``hidden`` folders emptied, ``dist``
+    read-only and the system's libraries cut down to the policy's. ``needed``: folders the
+    run uses, which must stay visible; ``folder``: where the room's spec and scratch go."""
     reason = probe()
     if reason:
         raise Unavailable(reason)
-    hide = outermost(hidden)
-    for folder in hide:
-        for path in needed:
-            if path.resolve().is_relative_to(folder):
+    hide = outermost([*hidden, *other_pythons()])
+    for hidden_folder in hide:
+        for path in [*needed, folder]:
+            if path.resolve().is_relative_to(hidden_folder):
                 raise Unavailable(
-                    f"{folder} must be hidden but holds {path}, which the run needs; "
+                    f"{hidden_folder} must be hidden but holds {path}, which the run needs; "
                     "put pytest's --basetemp outside it"
                 )
-    return [
-        *UNSHARE,
-        "sh",
-        "-c",
-        ROOM_SCRIPT,
-        "clean-room",
-        str(len(hide)),
-        *map(str, hide),
-        str(dist),
-    ]
+    scratch = folder / "room"
+    scratch.mkdir(parents=True)
+    spec = folder / "room.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "hide": [str(p) for p in hide],
+                "read_only": str(dist),
+                "scratch": str(scratch),
+                "filter": [str(p) for p in libraries.search_path()],
+                "kept": sorted(str(p) for p in libraries.kept_on_target()),
+            },
+            indent=1,
+        )
+    )
+    return [*UNSHARE, sys.executable, "-I", "-S", str(ROOM), str(spec)]
 
 
 def fresh_copy(source: Path, into: Path) -> Path:

@@ -3,8 +3,10 @@
 Each case yields one item per check: ``run:<name>`` (script vs binary),
 ``baseline:<name>`` (script vs the committed baseline of a reference cell),
 ``roundtrip:<name>:<saver>-><loader>`` (an artifact saved by one runtime, loaded by another
-or by a tool, must predict what the saving run predicted in memory) and, for standalone and
-onefile builds, ``portable:<name>`` (the run again, the binary in the clean room).
+or by a tool, must predict what the saving run predicted in memory), for standalone and
+onefile builds ``portable:<name>`` (the run again, the binary in the clean room), and for
+standalone builds ``libraries`` (no shared library needed from outside the dist but those any
+Linux target has).
 """
 
 from __future__ import annotations
@@ -102,10 +104,13 @@ def require_ok(state: CaseState, run: runs.Run, doing: str) -> None:
 def case_checks(
     case: Case, state: CaseState, mode: Mode, regen: bool
 ) -> dict[str, Callable[[], None]]:
-    """The case's checks by item name: ``run:``, ``portable:`` (non-accelerated builds),
+    """The case's checks by item name: ``libraries`` (standalone), ``run:``, ``portable:``
+    (non-accelerated builds),
     ``baseline:``, ``roundtrip:<name>:<saver>-><loader>``. An expectation that names no check is
     a ManifestError."""
     checks: dict[str, Callable[[], None]] = {}
+    if mode == Mode.STANDALONE:
+        checks["libraries"] = lambda: state.app().assert_libraries()
     for run in case.runs:
         checks[f"run:{run.name}"] = functools.partial(check_run, state, run)
         if mode != Mode.ACCELERATED:
