@@ -373,9 +373,9 @@ class App:
                 "the standalone dist of the same build compressed"
             )
         dist = self.binary.parent
-        found = libraries.foreign(dist)
-        if found:
-            raise CheckFailed(libraries.report(dist, found))
+        found, links = libraries.foreign(dist), libraries.links_out(dist)
+        if found or links:
+            raise CheckFailed(libraries.report(dist, found, links))
 
     def roundtrip(
         self,

@@ -78,6 +78,24 @@ def test_a_library_the_dist_holds_is_not_foreign(tmp_path: Path) -> None:
     assert libraries.foreign(tmp_path / "dist") == []
 
 
+def test_a_link_out_of_the_dist_does_not_hold_the_library(tmp_path: Path) -> None:
+    """A planted link named like the library points at the build machine's copy: the dist
+    still needs it from outside, and the link itself is reported."""
+    native_app(tmp_path / "dist")
+    (tmp_path / "dist" / "native" / FOREIGN).symlink_to(system_library())
+    assert [f.soname for f in libraries.foreign(tmp_path / "dist")] == [FOREIGN]
+    assert libraries.links_out(tmp_path / "dist") == [(f"native/{FOREIGN}", str(system_library()))]
+    inside = tmp_path / "dist" / "native" / "libgmpversion.so.1"
+    inside.symlink_to("libgmpversion.so")
+    assert len(libraries.links_out(tmp_path / "dist")) == 1  # a link inside stays inside
+
+
+def test_files_that_are_not_whole_elf_files_need_nothing(tmp_path: Path) -> None:
+    (tmp_path / "truncated.so").write_bytes(b"\x7fELF\x02\x01")
+    (tmp_path / "garbage.so").write_bytes(b"\x7fELF" + bytes(range(256)) * 8)
+    assert libraries.foreign(tmp_path) == []
+
+
 def test_the_clean_room_keeps_the_policy_libraries_and_their_needs() -> None:
     kept = {path.name for path in libraries.kept_on_target()}
     assert "libc.so.6" in kept and any(name.startswith("libstdc++") for name in kept)
