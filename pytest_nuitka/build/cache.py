@@ -38,8 +38,8 @@ from typing import Any, TypedDict, cast, get_origin, get_type_hints
 
 from pytest_nuitka.build import footprint
 from pytest_nuitka.build.compilers import Built, CompileFailed
-from pytest_nuitka.errors import BuildError
 from pytest_nuitka.build.footprint import sha256_file
+from pytest_nuitka.errors import BuildError
 
 FORMAT = "v1"
 FOLDERS = ("entries", "locks", "tmp", "failed", "evidence")
