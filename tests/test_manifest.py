@@ -10,6 +10,7 @@ import pytest
 
 from pytest_nuitka.check.roundtrip import Tool
 from pytest_nuitka.settings import Mode
+from pytest_nuitka.zoo.cases import CaseState, case_checks
 from pytest_nuitka.zoo.manifest import Comparing, ManifestError, load_case
 
 FULL = """
@@ -115,6 +116,19 @@ def test_a_full_manifest_reads_into_its_dataclasses(tmp_path: Path) -> None:
     )
     (expect,) = case.expectations
     assert (expect.outcome, expect.diagnosis) == ("xfail", "legacy-keras-rewrite")
+    assert expect.modes == tuple(Mode)  # every mode unless it says
+
+
+def test_an_expectation_for_some_modes_is_only_checked_in_them(tmp_path: Path) -> None:
+    text = (
+        'description = "d"\n[[runs]]\nname = "r"\n[[expect]]\nchecks = ["portable:r"]\n'
+        'issue = "i"\nmodes = ["standalone"]\n'
+    )
+    case = load_case(case_file(tmp_path, text))
+    assert case.expectations[0].modes == (Mode.STANDALONE,)
+    state = CaseState(case, lambda: pytest.fail("nothing is built to list checks"))
+    assert "portable:r" in case_checks(case, state, Mode.STANDALONE, False)
+    assert list(case_checks(case, state, Mode.ACCELERATED, False)) == ["run:r"]
 
 
 def test_defaults_fill_what_a_minimal_manifest_leaves_out(tmp_path: Path) -> None:
@@ -173,6 +187,12 @@ def test_defaults_fill_what_a_minimal_manifest_leaves_out(tmp_path: Path) -> Non
             'description = "d"\n[[runs]]\nname = "r"\n[[expect]]\nissue = "i"\n',
             "expect[0].checks",
             "required",
+        ),
+        (
+            'description = "d"\n[[runs]]\nname = "r"\n[[expect]]\nchecks = ["run:*"]\n'
+            'issue = "i"\nmodes = ["fast"]\n',
+            "expect[0].modes",
+            "'fast' is not one",
         ),
         (TOOL + SERVE + 'command = ["x"]\nbogus = 1\n', "tools.serve.bogus", "unknown key"),
         (TOOL + SERVE + 'needs = ["onnxruntime"]\n', "tools.serve.command", "required"),

@@ -53,3 +53,14 @@ def test_a_module_beside_a_stub_folder_of_its_name_ships_as_the_module(
     assert tmp_path / "stubbed" not in shipment.folders
     assert "--nofollow-import-to=stubbed" not in shipment.nuitka_options()
     assert tmp_path / "both" in shipment.folders and "both" not in shipment.modules
+
+
+def test_a_name_marked_optional_ships_only_when_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed(tmp_path, "exporter", ["exporter/__init__.py"])
+    monkeypatch.syspath_prepend(str(tmp_path))
+    shipment = plan(["exporter?", "no_such_package?"])
+    assert shipment.folders == (tmp_path / "exporter",)
+    with pytest.raises(NuitkaPluginError, match="cannot ship 'no_such_package'"):
+        plan(["exporter", "no_such_package"])

@@ -100,8 +100,20 @@ def closure(names: list[str]) -> list[metadata.Distribution]:
     return [found[key] for key in sorted(found)]
 
 
+def installed(name: str) -> bool:
+    try:
+        distribution_of(name)
+    except NuitkaPluginError:
+        return False
+    return True
+
+
 def plan(names: list[str]) -> Shipment:
-    dists = closure(names)
+    """``names`` ending in ``?`` are shipped when installed (an exporter the app imports on
+    one path only, installed in some environments), the others always."""
+    chosen = [n for n in names if not n.endswith("?")]
+    chosen += [n[:-1] for n in names if n.endswith("?") and installed(n[:-1])]
+    dists = closure(chosen)
     folders: dict[str, Path] = {}
     modules: set[str] = set()
     for dist in dists:

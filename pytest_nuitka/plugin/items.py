@@ -17,6 +17,7 @@ from pytest_nuitka.check import diagnose
 from pytest_nuitka.plugin.fixture import BUILDER, nuitka_for
 from pytest_nuitka.plugin.markers import expect, require
 from pytest_nuitka.session import Nuitka
+from pytest_nuitka.settings import Mode
 from pytest_nuitka.zoo.cases import CaseState, case_checks
 from pytest_nuitka.zoo.manifest import ManifestError, load_case
 
@@ -28,14 +29,19 @@ class ExpectedIssue(diagnose.DiagnosedFailure):
 
 
 class CaseItem(pytest.Item):
-    def __init__(self, *, state: CaseState, check: Callable[[], None], **kwargs: Any) -> None:
+    def __init__(
+        self, *, state: CaseState, check: Callable[[], None], mode: Mode, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.state = state
         self.check = check
+        self.mode = mode
         self.expected_diagnosis: str | None = None
         env = {**os.environ, **state.case.env}
         require(self, state.case.requires, env)
         for expectation in state.case.expectations:
+            if mode not in expectation.modes:
+                continue
             if not any(fnmatch.fnmatchcase(self.name, p) for p in expectation.checks):
                 continue
             issue = expectation.issue
@@ -69,7 +75,7 @@ class CaseFile(pytest.File):
         except ManifestError as error:
             raise self.CollectError(str(error)) from None
         for name, check in checks.items():
-            yield CaseItem.from_parent(self, name=name, state=state, check=check)
+            yield CaseItem.from_parent(self, name=name, state=state, check=check, mode=mode)
 
 
 def zoo_nuitka(config: pytest.Config) -> Nuitka:

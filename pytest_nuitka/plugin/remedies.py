@@ -10,7 +10,6 @@ import pytest
 
 from pytest_nuitka.app import App
 from pytest_nuitka.check.diagnose import DiagnosedFailure
-from pytest_nuitka.plugin.fixture import BUILDER
 from pytest_nuitka.plugin.items import CaseItem, zoo_nuitka
 from pytest_nuitka.remedy import remedy_for
 from pytest_nuitka.session import Nuitka
@@ -24,8 +23,7 @@ def subject(item: pytest.Item) -> tuple[App, Nuitka, Callable[[], None]] | None:
         case = item.state.case
         nuitka = zoo_nuitka(item.config)
         state = CaseState(case, lambda: nuitka)
-        mode = case.mode or item.config.stash[BUILDER].settings.mode
-        return item.state.app(), nuitka, case_checks(case, state, mode, False)[item.name]
+        return item.state.app(), nuitka, case_checks(case, state, item.mode, False)[item.name]
     used = getattr(item, "funcargs", {}).get("nuitka")
     if isinstance(used, Nuitka) and used.last is not None:
         return used.last, used, item.runtest

@@ -123,6 +123,8 @@ def case_checks(
                 check_roundtrip, state, spec, saver, loader
             )
     for index, expectation in enumerate(case.expectations):
+        if mode not in expectation.modes:
+            continue
         for pattern in expectation.checks:
             if not any(fnmatch.fnmatchcase(name, pattern) for name in checks):
                 raise ManifestError(

@@ -95,6 +95,7 @@ class Expectation:
     outcome: str
     issue: str
     diagnosis: str | None  # an id from known_issues.toml the failure must be diagnosed as
+    modes: tuple[Mode, ...]  # the build modes it holds in (default: every mode)
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ ROUNDTRIP_KEYS = {
     "atol",
     "against",
 }
-EXPECT_KEYS = {"checks", "when", "outcome", "issue", "diagnosis"}
+EXPECT_KEYS = {"checks", "when", "outcome", "issue", "diagnosis", "modes"}
 TOOL_KEYS = {"command", "needs", "install"}
 
 
@@ -456,4 +457,15 @@ def _expectation(r: _Reader) -> Expectation:
         raise r.fail("diagnosis", f"{diagnosis!r} is not in the known issues: {', '.join(known)}")
     if diagnosis is not None and outcome != "xfail":
         raise r.fail("diagnosis", "only an xfail expectation can name a diagnosis")
-    return Expectation(checks, when, outcome, r.text("issue", required=True), diagnosis)
+    modes = r.texts("modes")
+    for mode in modes:
+        if mode not in MODES:
+            raise r.fail("modes", f"{mode!r} is not one of {', '.join(MODES)}")
+    return Expectation(
+        checks,
+        when,
+        outcome,
+        r.text("issue", required=True),
+        diagnosis,
+        tuple(Mode(m) for m in modes) or tuple(Mode),
+    )
