@@ -3,6 +3,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -139,6 +140,30 @@ def test_pruning_removes_least_recently_used_first(tmp_path: Path, source: Path)
     assert [e.path.parent.name for e in removed] == ["b"]
     assert [e.path.parent.name for e in cache.entries()] == ["c", "a"]
     assert cache.prune(2000, grace=3600) == []  # recently used entries stay
+
+
+def test_an_entry_another_session_prunes_meanwhile_is_passed_over(
+    tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Measured with xdist workers of tox cells over a full cache: one worker listed the
+    entries while another removed one, and its build failed on the vanished folder."""
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    for key in ("a", "b"):
+        cache.get_or_build(key, {}, sized(source, 1000))
+    read_meta = BuildCache._meta
+
+    def read_then_vanish(variant: Path) -> object:
+        meta = read_meta(variant)
+        if variant.parent.name == "a":
+            shutil.rmtree(variant)  # the other session's prune, between listing and stat
+        return meta
+
+    monkeypatch.setattr(BuildCache, "_meta", staticmethod(read_then_vanish))
+    listed = cache.entries()
+    assert [e.path.parent.name for e in listed] == ["a", "b"]  # gone: never used
+    monkeypatch.undo()
+    assert [e.path.parent.name for e in cache.prune(1000)] == []  # b alone fits
+    assert [e.path.parent.name for e in cache.entries()] == ["b"]
 
 
 def test_a_build_prunes_the_cache_to_its_limit_keeping_the_new_entry(

@@ -209,9 +209,14 @@ class Entry:
         known after the entry is removed."""
         return self.meta["product_size"]
 
-    @property
+    @functools.cached_property
     def last_used(self) -> float:
-        return self.path.stat().st_mtime
+        """Read once: another session may prune the entry meanwhile. One gone already reads
+        as never used, so a prune in progress passes over it (removing it again is a no-op)."""
+        try:
+            return self.path.stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
 
 
 @dataclass(frozen=True)
