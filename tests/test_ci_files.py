@@ -67,4 +67,8 @@ def test_tox_cells_are_named_without_python_factors() -> None:
         "tflatest-keras3",
         "tflatest-legacy",
         "torch",
+        "tf215-nuitkaoldest",
+        "tf216-legacy-nuitkaoldest",
+        "tf215-nuitka248",
+        "tf216-legacy-nuitka248",
     ]

@@ -20,6 +20,7 @@ ORDER = {
     "session": 3,
     "zoo": 4,
     "matrix": 4,
+    "bisect": 5,
 }
 # Nuitka itself runs under the same supervision as the apps: no process outlives a build.
 EXCEPTIONS = {("build", "run.process")}

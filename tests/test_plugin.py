@@ -411,7 +411,7 @@ def test_missing_compiler_and_missing_nuitka_are_named(
         [
             "*BuildError: no C compiler found on PATH (looked for $CC=/nonexistent/gcc)*",
             "*BuildError: Nuitka is not installed in the interpreter under test (*). Install it "
-            "there: * -m pip install nuitka",
+            "there: * -m pip install 'nuitka>=2.0'",
         ]
     )
 

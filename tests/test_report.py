@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +15,9 @@ from pytest_nuitka.matrix import report
 
 def write_results(folder: Path) -> list[Path]:
     cells = {
+        "tf215-nuitkaoldest": {
+            "zoo/a/nuitka-case.toml::run:predict": ("passed", ""),
+        },
         "tf215": {
             "zoo/a/nuitka-case.toml::run:predict": ("xfailed", "known issue: keras._tf_keras"),
             "zoo/a/nuitka-case.toml::roundtrip:h5:script->binary": ("failed", "E   boom <b>"),
@@ -30,7 +34,14 @@ def write_results(folder: Path) -> list[Path]:
             json.dumps(
                 {
                     "cell": cell,
-                    "versions": {"tensorflow": cell},
+                    "versions": {
+                        "python": "3.11.7",
+                        "nuitka": "2.0" if cell.endswith("oldest") else "4.3.3",
+                        "tensorflow": "2.15.1" if cell.startswith("tf215") else "2.21.0",
+                        "torch": "-",
+                    },
+                    "finished": f"2026-11-24 0{len(cell) % 10}:00 UTC",
+                    "commit": "abc1234",
                     "results": [
                         {"nodeid": n, "outcome": o, "message": m, "duration": 1.0}
                         for n, (o, m) in rows.items()
@@ -50,10 +61,24 @@ def test_report_markdown_has_cases_down_and_cells_across(
     text = capsys.readouterr().out
     assert text == (tmp_path / "r.md").read_text()
     lines = text.splitlines()
-    assert lines[0] == "| check | tf215 | tflatest |"
-    assert lines[2] == "| `a · run:predict` | ⚠️ known issue [1] | ✅ pass |"
-    assert lines[3] == "| `a · roundtrip:h5:script->binary` | ❌ FAIL [2] | ⏭️ skip |"
-    assert lines[4] == ("| **totals** | 1 FAIL, 1 known issue | 1 pass, 1 skip |")
+    assert re.fullmatch(
+        r"Compiled vs script: made \d{4}-\d\d-\d\d \d\d:\d\d UTC( from commit \w+)?; "
+        r"cells finished 2026-11-24 05:00 UTC to 2026-11-24 08:00 UTC(, from commit abc1234)?",
+        lines[0],
+    )
+    # Columns: what each cell really had, the newest Nuitka first.
+    assert lines[2] == (
+        "| case | tf215<br>Python 3.11.7<br>Nuitka 4.3.3<br>TF 2.15.1 "
+        "| tflatest<br>Python 3.11.7<br>Nuitka 4.3.3<br>TF 2.21.0 "
+        "| tf215-nuitkaoldest<br>Python 3.11.7<br>Nuitka 2.0<br>TF 2.15.1 |"
+    )
+    # One row per case, its checks counted per cell, worst first; then its checks.
+    assert lines[4] == "| ❌ **a** | 1 FAIL · 1 known issue | 1 pass · 1 skip | 1 pass |"
+    assert lines[5] == "| **totals** | 1 FAIL · 1 known issue | 1 pass · 1 skip | 1 pass |"
+    at = lines.index("<details><summary>a: 2 checks</summary>")
+    assert lines[at + 2] == "| check | tf215 | tflatest | tf215-nuitkaoldest |"
+    assert lines[at + 4] == "| `run:predict` | ⚠️ known issue [1] | ✅ pass | ✅ pass |"
+    assert lines[at + 5] == "| `roundtrip:h5:script->binary` | ❌ FAIL [2] | ⏭️ skip |  |"
     assert "[1] known issue: keras._tf_keras" in lines
     assert "[2] E   boom <b>" in lines
 
@@ -81,7 +106,13 @@ def test_report_html_renders_in_a_real_browser(tmp_path: Path) -> None:
         timeout=120,
         check=True,
     ).stdout
-    assert '<th title="{&quot;tensorflow&quot;: &quot;tf215&quot;}">tf215</th>' in dom
+    assert '<th colspan="2">Nuitka 4.3.3</th><th colspan="1">Nuitka 2.0</th>' in dom
+    assert "tf215-nuitkaoldest<small>Python 3.11.7</small><small>Nuitka 2.0</small>" in dom
+    assert (
+        '<tr class="case" id="case1"><th>a</th><td class="failed">1 FAIL · 1 known issue</td>'
+        in dom
+    )
+    assert '<tr class="check case1"><th title="zoo/a/nuitka-case.toml::run:predict">' in dom
     assert '<td class="xfailed"><details><summary>known issue</summary>' in dom
     assert '<td class="failed"><details><summary>FAIL</summary><pre>E   boom &lt;b&gt;</pre>' in dom
     assert '<td class="passed">pass</td>' in dom
@@ -93,6 +124,18 @@ def test_report_html_renders_in_a_real_browser(tmp_path: Path) -> None:
         check=True,
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
+
+
+def test_a_case_where_nothing_failed_is_folded() -> None:
+    matrix = report.Matrix(
+        cells=["c"],
+        versions={"c": {"nuitka": "4.3.3"}},
+        rows=["zoo/b/nuitka-case.toml::run:x"],
+        results={("zoo/b/nuitka-case.toml::run:x", "c"): {"outcome": "passed", "message": ""}},
+        runs={},
+    )
+    page = report.html_page(matrix, "made now")
+    assert '<tr class="check case1" hidden>' in page
 
 
 def test_rows_follow_files_then_the_reading_order_of_checks() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -44,3 +45,5 @@ def test_results_file_records_every_outcome(
     assert not messages["test_fail"].startswith("[gw")
     assert messages["test_xfail"] == "known issue: demo issue"
     assert data["versions"]["python"] == sys.version.split()[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", data["finished"])
+    assert data["commit"] is None  # pytester's folder is no git checkout

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import _imp
 import ast
 import os
 import shlex
@@ -15,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from packaging.version import Version
 
 from pytest_nuitka.build import shipping
 from pytest_nuitka.build.environment import c_compiler, require_nuitka
@@ -122,6 +125,33 @@ def followed_modules(script: Path) -> list[str]:
     return sorted(followed)
 
 
+# The first release with the excluded-module-usage deployment flag, without which a dist's
+# importer refuses the packages shipped beside it (measured: 2.3, 2.4 and 2.8.10 do).
+OLDEST_SHIPPING = "4.0"
+
+
+def mode_options(mode: Mode, nuitka: Version) -> list[str]:
+    """``--mode`` came with Nuitka 2.5; older releases spell each mode as a flag of its own
+    and reject ``--mode`` (``no such option``)."""
+    if nuitka >= Version("2.5"):
+        return [f"--mode={mode}"]
+    return [] if mode == Mode.ACCELERATED else [f"--{mode}"]
+
+
+def for_release(options: list[str], nuitka: Version) -> list[str]:
+    """The plugin's own options as an older release can take them. Before 2.8, Nuitka crashes
+    (``TypeError`` in ``checkPluginSinglePath``) when asked to include a module the interpreter
+    has frozen in, such as ``zipimport``; such a module is in every binary's interpreter anyway,
+    so it is left out for those releases."""
+    if nuitka >= Version("2.8"):
+        return options
+    return [
+        option
+        for option in options
+        if not (option.startswith("--include-module=") and _imp.is_frozen(option.partition("=")[2]))
+    ]
+
+
 def tail(path: Path, lines: int = 40) -> str:
     text = path.read_text(encoding="utf-8", errors="backslashreplace")
     return "\n".join(text.splitlines()[-lines:])
@@ -135,11 +165,12 @@ class NuitkaCompiler:
         return f"nuitka {version}; cc " + " ".join(c_compiler(env))
 
     def command(self, request: BuildRequest, workdir: Path) -> list[str]:
+        nuitka = Version(require_nuitka())
         cmd = [
             sys.executable,
             "-m",
             "nuitka",
-            f"--mode={request.mode}",
+            *mode_options(request.mode, nuitka),
             f"--output-dir={workdir}",
             f"--output-filename={request.name}.bin",
             f"--report={workdir / 'report.xml'}",
@@ -155,7 +186,15 @@ class NuitkaCompiler:
                 kind = "dir" if path.is_dir() else "files"
                 cmd.append(f"--include-data-{kind}={path}={target}")
         if request.ship and request.mode != Mode.ACCELERATED:
-            cmd += shipping.plan(list(request.ship)).nuitka_options()
+            if nuitka < Version(OLDEST_SHIPPING):
+                raise BuildError(
+                    f"partial standalone (ship={list(request.ship)}) in pytest-nuitka needs "
+                    f"nuitka>={OLDEST_SHIPPING}; Nuitka {nuitka} is installed. Its dists refuse "
+                    f"every module left out with --nofollow-import-to (No module named ...), "
+                    f"so a shipped package cannot be imported. Upgrade Nuitka, or compile "
+                    f"everything (--nuitka-full-standalone)"
+                )
+            cmd += for_release(shipping.plan(list(request.ship)).nuitka_options(), nuitka)
         return [*cmd, *request.options, str(request.script)]
 
     @staticmethod

@@ -16,9 +16,17 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from importlib import metadata
+from pathlib import Path
+
+from packaging.version import Version
 
 from pytest_nuitka.errors import BuildError
 
+# The oldest Nuitka the plugin can drive: the first with --module-parameter, which every build
+# passes (the torch JIT choice). Older spellings are translated (compilers.mode_options,
+# for_release); pyproject.toml and tox's oldest cells say the same (tests/test_nuitka_range.py).
+OLDEST_NUITKA = "2.0"
+NUITKA_REQUIREMENT = f"nuitka>={OLDEST_NUITKA}"
 FRAMEWORKS = ("tensorflow", "keras", "tf-keras", "torch")  # distributions, as cells name them
 HEADER_DISTRIBUTIONS = ("nuitka", *FRAMEWORKS)
 
@@ -169,11 +177,18 @@ def _c_compiler(cc: str | None, path: str | None) -> tuple[str, str]:
 
 
 def require_nuitka() -> str:
+    """The installed Nuitka's version, refused below the oldest release the plugin serves."""
     version = version_of("nuitka")
     if version is None:
         raise BuildError(
             f"Nuitka is not installed in the interpreter under test ({sys.executable}). "
-            f"Install it there: {sys.executable} -m pip install nuitka"
+            f"Install it there: {sys.executable} -m pip install '{NUITKA_REQUIREMENT}'"
+        )
+    if Version(version) < Version(OLDEST_NUITKA):
+        raise BuildError(
+            f"Nuitka {version} is installed in {sys.executable}; pytest-nuitka needs "
+            f"{NUITKA_REQUIREMENT}. Upgrade it: {sys.executable} -m pip install "
+            f"'{NUITKA_REQUIREMENT}'"
         )
     return version
 
@@ -192,3 +207,19 @@ def with_overrides(base: Mapping[str, str], *overrides: Mapping[str, str | None]
     for override in overrides:
         merged.update(override)
     return {name: value for name, value in merged.items() if value is not None}
+
+
+def commit_of(folder: Path) -> str | None:
+    """The commit the tested tree is at, when it is a git checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() or None

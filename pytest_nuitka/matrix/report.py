@@ -2,6 +2,8 @@
 
     python -m pytest_nuitka.matrix.report results/*.json --markdown report.md --html report.html
 
+Each column says the versions its cell really had, grouped by Nuitka release; each case is one
+row that opens into its checks; the report says when and from which commit it was made.
 Prints the Markdown (for a CI job summary); the HTML page stands alone, coloured, with each
 failure's or known issue's message a click away.
 """
@@ -9,6 +11,7 @@ failure's or known issue's message a click away.
 from __future__ import annotations
 
 import argparse
+import datetime
 import html
 import json
 import sys
@@ -16,6 +19,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from pytest_nuitka.build.environment import commit_of
 
 SYMBOLS = {
     "passed": "pass",
@@ -27,43 +34,84 @@ SYMBOLS = {
 EMOJI = {"passed": "✅", "failed": "❌", "xfailed": "⚠️", "xpassed": "❔", "skipped": "⏭️"}
 
 
+AXES = (  # what a column says it had, in this order; absent ones ("-") are left out
+    ("python", "Python"),
+    ("nuitka", "Nuitka"),
+    ("tensorflow", "TF"),
+    ("keras", "Keras"),
+    ("tf-keras", "tf-keras"),
+    ("torch", "torch"),
+    ("TF_USE_LEGACY_KERAS", "TF_USE_LEGACY_KERAS="),
+    ("KERAS_BACKEND", "KERAS_BACKEND="),
+)
+WORST_FIRST = ("failed", "xpassed", "xfailed", "passed", "skipped")
+
+
 @dataclass(frozen=True)
 class Matrix:
-    cells: list[str]
+    cells: list[str]  # grouped by Nuitka release, newest first; as given within a group
     versions: dict[str, dict[str, str]]
     rows: list[str]
     results: dict[tuple[str, str], dict[str, Any]]  # (row, cell) -> result
+    runs: dict[str, dict[str, str]]  # cell -> when it finished, from which commit
 
-    def counts(self, cell: str) -> dict[str, int]:
+    def counts(self, cell: str, rows: Iterable[str] | None = None) -> dict[str, int]:
         found: dict[str, int] = {}
-        for (_, column), result in self.results.items():
-            if column == cell:
+        for row in self.rows if rows is None else rows:
+            result = self.results.get((row, cell))
+            if result is not None:
                 found[result["outcome"]] = found.get(result["outcome"], 0) + 1
         return found
 
+    def nuitka_groups(self) -> list[tuple[str, list[str]]]:
+        groups: dict[str, list[str]] = {}
+        for cell in self.cells:
+            groups.setdefault(self.versions[cell].get("nuitka", "-"), []).append(cell)
+        return list(groups.items())
+
+
+def release_key(version: str) -> tuple[int, Any]:
+    try:
+        return (0, Version(version))
+    except InvalidVersion:
+        return (1, version)
+
 
 def load(paths: Sequence[Path]) -> Matrix:
-    cells, versions, rows, results = [], {}, [], {}
+    cells, versions, rows, results, runs = [], {}, [], {}, {}
     for path in paths:
         data = json.loads(path.read_text())
         cell = data["cell"]
         if cell not in cells:
             cells.append(cell)
         versions[cell] = data["versions"]
+        runs[cell] = {key: data[key] for key in ("finished", "commit") if data.get(key)}
         for result in data["results"]:
             row = result["nodeid"]
             if row not in rows:
                 rows.append(row)
             results[row, cell] = result
-    return Matrix(cells, versions, sorted(rows, key=row_order), results)
+    nuitka = {cell: release_key(versions[cell].get("nuitka", "-")) for cell in cells}
+    cells.sort(key=lambda cell: nuitka[cell], reverse=True)  # stable: as given within
+    return Matrix(cells, versions, sorted(rows, key=row_order), results, runs)
 
 
-def row_label(nodeid: str) -> str:
-    """``keras_classifier · run:predict`` for a zoo check, else the node id."""
-    path, _, name = nodeid.partition("::")
-    if path.endswith("/nuitka-case.toml"):
-        return f"{Path(path).parent.name} · {name}"
-    return nodeid
+def case_of(nodeid: str) -> str:
+    """The zoo case a check belongs to (its folder), else the test file."""
+    path = nodeid.partition("::")[0]
+    return Path(path).parent.name if path.endswith("/nuitka-case.toml") else path
+
+
+def cases(matrix: Matrix) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for row in matrix.rows:
+        grouped.setdefault(case_of(row), []).append(row)
+    return list(grouped.items())
+
+
+def check_label(nodeid: str) -> str:
+    """A check as its case's row already says where it is: ``run:predict``, ``test_x``."""
+    return nodeid.partition("::")[2] or nodeid
 
 
 def row_order(nodeid: str) -> tuple[str, int, str]:
@@ -73,11 +121,44 @@ def row_order(nodeid: str) -> tuple[str, int, str]:
     return path, {"run": 0, "baseline": 1, "roundtrip": 2}.get(kind, 3), name
 
 
+def column(matrix: Matrix, cell: str) -> list[str]:
+    """A column's name, then the versions the cell really had."""
+    versions = matrix.versions[cell]
+    had = [
+        f"{label}{'' if label.endswith('=') else ' '}{versions[key]}"
+        for key, label in AXES
+        if versions.get(key, "-") not in ("-", None)
+    ]
+    return [cell, *had]
+
+
+def provenance(matrix: Matrix, now: str, commit: str | None) -> str:
+    """When and from what the report was made, and when its cells ran."""
+    text = f"made {now}" + (f" from commit {commit}" if commit else "")
+    finished = sorted(run["finished"] for run in matrix.runs.values() if "finished" in run)
+    if finished:
+        text += f"; cells finished {finished[0]}" + (
+            f" to {finished[-1]}" if finished[-1] != finished[0] else ""
+        )
+    commits = sorted({run["commit"] for run in matrix.runs.values() if "commit" in run})
+    if commits and commits != [commit]:
+        text += f", from commit {', '.join(commits)}"
+    return text
+
+
+def summary(counts: dict[str, int]) -> str:
+    return " · ".join(f"{counts[k]} {SYMBOLS[k]}" for k in WORST_FIRST if counts.get(k))
+
+
+def worst(counts: dict[str, int]) -> str:
+    return next((k for k in WORST_FIRST if counts.get(k)), "")
+
+
 def grid(
-    matrix: Matrix, render: Callable[[dict[str, Any]], str], empty: str
+    matrix: Matrix, rows: Iterable[str], render: Callable[[dict[str, Any]], str], empty: str
 ) -> Iterator[tuple[str, list[str]]]:
     """Each row with its cells rendered, ``empty`` where a cell did not run the check."""
-    for row in matrix.rows:
+    for row in rows:
         results = [matrix.results.get((row, cell)) for cell in matrix.cells]
         yield row, [empty if result is None else render(result) for result in results]
 
@@ -88,7 +169,9 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> l
     return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
 
 
-def markdown(matrix: Matrix) -> str:
+def markdown(matrix: Matrix, made: str) -> str:
+    """One row per case (its checks' outcomes counted per cell), then each case's checks
+    in a collapsed section: GitHub renders both in a job summary."""
     notes: dict[str, int] = {}
 
     def render(result: dict[str, Any]) -> str:
@@ -98,9 +181,23 @@ def markdown(matrix: Matrix) -> str:
             text += f" [{note}]"
         return text + "".join(f" `{name}`" for name in result.get("known_issues", []))
 
-    rows = [[f"`{row_label(row)}`", *cells] for row, cells in grid(matrix, render, "")]
-    totals = ["**totals**", *(totals_text(matrix, c) for c in matrix.cells)]
-    lines = markdown_table(["check", *matrix.cells], [*rows, totals])
+    header = ["<br>".join(column(matrix, cell)) for cell in matrix.cells]
+    grouped = cases(matrix)
+    summary_rows = []
+    for case, rows in grouped:
+        counts = [matrix.counts(cell, rows) for cell in matrix.cells]
+        mark = EMOJI.get(worst({k: sum(c.get(k, 0) for c in counts) for k in SYMBOLS}), "")
+        summary_rows.append([f"{mark} **{case}**", *(summary(c) for c in counts)])
+    totals = ["**totals**", *(summary(matrix.counts(c)) for c in matrix.cells)]
+    lines = [f"Compiled vs script: {made}", ""]
+    lines += markdown_table(["case", *header], [*summary_rows, totals])
+    for case, rows in grouped:
+        checks = [
+            [f"`{check_label(row)}`", *cells] for row, cells in grid(matrix, rows, render, "")
+        ]
+        lines += ["", f"<details><summary>{case}: {len(rows)} checks</summary>", ""]
+        lines += markdown_table(["check", *matrix.cells], checks)
+        lines += ["", "</details>"]
     lines.append("")
     lines += [f"[{n}] {message}" for message, n in notes.items()]
     return "\n".join(lines) + "\n"
@@ -117,28 +214,49 @@ PAGE = """<!doctype html>
 body {{ font-family: system-ui, sans-serif; margin: 1.5em; }}
 table {{ border-collapse: collapse; }}
 th, td {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; font-size: 14px; }}
-th {{ background: #f3f3f3; }} tbody th {{ text-align: left; }}
-td.passed {{ background: #d8f5d0; }} td.failed {{ background: #f8c9c4; }}
-td.xfailed {{ background: #fde9b6; }} td.xpassed {{ background: #e4d7f5; }}
-td.skipped {{ background: #eeeeee; color: #555; }}
+th {{ background: #f3f3f3; }} tbody th {{ text-align: left; font-weight: normal; }}
+thead small {{ display: block; font-weight: normal; color: #444; }}
+tr.case th {{ font-weight: bold; cursor: pointer; }} tr.check th {{ padding-left: 2em; }}
+.passed {{ background: #d8f5d0; }} .failed {{ background: #f8c9c4; }}
+.xfailed {{ background: #fde9b6; }} .xpassed {{ background: #e4d7f5; }}
+.skipped {{ background: #eeeeee; color: #555; }}
 pre {{ white-space: pre-wrap; max-width: 60em; font-size: 12px; }}
 code {{ font-size: 13px; }}
 </style></head><body>
 <h1>Compiled vs script: compatibility matrix</h1>
+<p>{made}. One row per case; click it for its checks (open where one failed).</p>
 <table>
-<thead><tr><th>check</th>{head}</tr></thead>
+<thead>
+<tr><th rowspan="2">case / check</th>{groups}</tr>
+<tr>{head}</tr>
+</thead>
 <tbody>
 {body}
 </tbody></table>
+<script>
+for (const row of document.querySelectorAll("tr.case")) {{
+  row.addEventListener("click", () => {{
+    for (const check of document.querySelectorAll("tr.check." + row.id)) {{
+      check.hidden = !check.hidden;
+    }}
+  }});
+}}
+</script>
 </body></html>
 """
 
 
-def html_page(matrix: Matrix) -> str:
-    head = "".join(
-        f'<th title="{html.escape(json.dumps(matrix.versions[c]))}">{html.escape(c)}</th>'
-        for c in matrix.cells
+def html_page(matrix: Matrix, made: str) -> str:
+    groups = "".join(
+        f'<th colspan="{len(cells)}">Nuitka {html.escape(nuitka)}</th>'
+        for nuitka, cells in matrix.nuitka_groups()
     )
+    head = ""
+    for cell in matrix.cells:
+        name, *had = column(matrix, cell)
+        small = "".join(f"<small>{html.escape(line)}</small>" for line in had)
+        title = html.escape(json.dumps(matrix.versions[cell]))
+        head += f'<th title="{title}">{html.escape(name)}{small}</th>'
 
     def render(result: dict[str, Any]) -> str:
         outcome = result["outcome"]
@@ -151,18 +269,20 @@ def html_page(matrix: Matrix) -> str:
             )
         return f'<td class="{outcome}">{label}</td>'
 
-    body = [
-        f'<tr><th title="{html.escape(row)}"><code>{html.escape(row_label(row))}</code></th>'
-        f"{''.join(cells)}</tr>"
-        for row, cells in grid(matrix, render, "<td></td>")
-    ]
-    totals = "".join(f"<td>{html.escape(totals_text(matrix, c))}</td>" for c in matrix.cells)
-    body.append(f"<tr><th>totals</th>{totals}</tr>")
-    return PAGE.format(head=head, body="\n".join(body))
-
-
-def totals_text(matrix: Matrix, cell: str) -> str:
-    return ", ".join(f"{n} {SYMBOLS[k]}" for k, n in sorted(matrix.counts(cell).items()))
+    body = []
+    for number, (case, rows) in enumerate(cases(matrix), 1):
+        counts = [matrix.counts(cell, rows) for cell in matrix.cells]
+        cells = "".join(f'<td class="{worst(c)}">{html.escape(summary(c))}</td>' for c in counts)
+        body.append(f'<tr class="case" id="case{number}"><th>{html.escape(case)}</th>{cells}</tr>')
+        hidden = "" if any(c.get("failed") or c.get("xpassed") for c in counts) else " hidden"
+        body += [
+            f'<tr class="check case{number}"{hidden}><th title="{html.escape(row)}">'
+            f"<code>{html.escape(check_label(row))}</code></th>{''.join(cells)}</tr>"
+            for row, cells in grid(matrix, rows, render, "<td></td>")
+        ]
+    totals = "".join(f"<td>{html.escape(summary(matrix.counts(c)))}</td>" for c in matrix.cells)
+    body.append(f'<tr class="totals"><th>totals</th>{totals}</tr>')
+    return PAGE.format(made=html.escape(made), groups=groups, head=head, body="\n".join(body))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,12 +297,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         parser.error("no such result file: " + ", ".join(missing))
     matrix = load(args.results)
-    text = markdown(matrix)
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    made = provenance(matrix, now, commit_of(Path.cwd()))
+    text = markdown(matrix, made)
     sys.stdout.write(text)
     if args.markdown:
         args.markdown.write_text(text)
     if args.html:
-        args.html.write_text(html_page(matrix))
+        args.html.write_text(html_page(matrix, made))
     return 1 if any(r["outcome"] in ("failed", "xpassed") for r in matrix.results.values()) else 0
 
 

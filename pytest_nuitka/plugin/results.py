@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_nuitka.build.environment import FRAMEWORKS
+from pytest_nuitka.build.environment import FRAMEWORKS, commit_of
 from pytest_nuitka.zoo.baselines import cell
 
 MESSAGE_LIMIT = 4000
@@ -73,6 +74,8 @@ class ResultsRecorder:
                 {
                     "cell": cell_label(versions),
                     "versions": versions,
+                    "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    "commit": commit_of(session.config.rootpath),
                     "results": list(self.rows.values()),
                 },
                 indent=1,
