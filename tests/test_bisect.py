@@ -120,6 +120,16 @@ def test_classify(returncode: int, outcomes: list[str], expected: Verdict | None
     assert classify(returncode, checks, build_failure_is_bad=False)[0] == expected
 
 
+def test_with_match_only_the_failure_asked_about_is_bad() -> None:
+    checks = {"t": Check("failed", "killed by SIGSEGV (signal 11)"), "u": Check("passed")}
+    assert classify(1, checks, False, match="SIGSEGV") == (Verdict.BAD, "1 failed: t")
+    other = {"t": Check("failed", "TypeError: 'NoneType' object ...")}
+    assert classify(1, other, False, match="SIGSEGV") == (
+        Verdict.GOOD,
+        "1 failed, none matching 'SIGSEGV'",
+    )
+
+
 def test_a_release_that_cannot_build_is_skipped_unless_asked() -> None:
     checks = {"t": Check("failed", "BuildError: Nuitka exited with status 1\nno such option")}
     verdict, reason = classify(1, checks, build_failure_is_bad=False)

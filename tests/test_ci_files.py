@@ -71,4 +71,6 @@ def test_tox_cells_are_named_without_python_factors() -> None:
         "tf216-legacy-nuitkaoldest",
         "tf215-nuitka248",
         "tf216-legacy-nuitka248",
+        "tflatest-keras3-python3.12",
+        "tflatest-keras3-python3.13",
     ]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -202,3 +205,41 @@ def test_bird_classifier() -> None:
     )
     labels = json.loads((case / "idx2cls.json").read_text())
     assert labels[str(int(expected.argmax()))] == "Greater Flamingo"
+
+
+def neumaier(values: list[float], start: float = 0.0) -> float:
+    """Compensated summation as Python 3.12's sum() does it over floats."""
+    total, compensation = start, 0.0
+    for x in values:
+        t = total + x
+        if abs(total) >= abs(x):
+            compensation += (total - t) + x
+        else:
+            compensation += (x - t) + total
+        total = t
+    return total + compensation
+
+
+def test_float_sum() -> None:
+    """The case's script prints what its Python promises: sum() is the plain loop before
+    3.12 and compensated from 3.12 on, so only a binary that drifts from it fails."""
+    done = subprocess.run(
+        [sys.executable, str(ZOO / "float_sum" / "app.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed = {name: float.fromhex(hex_) for name, hex_ in map(str.split, done.stdout.splitlines())}
+    rng = random.Random(7)
+    xs = [rng.uniform(-1.0, 1.0) * 10.0 ** rng.randint(-8, 8) for _ in range(200_000)]
+    loop = 0.0
+    for x in xs:
+        loop += x
+    compensated = sys.version_info >= (3, 12)
+    assert printed["loop"] == loop
+    assert printed["sum"] == (neumaier(xs) if compensated else loop)
+    assert printed["sum_start"] == (neumaier(xs, 0.5) if compensated else sum(xs, 0.5))
+    assert printed["fsum"] == math.fsum(xs)
+    # The seed makes the ways disagree: from 3.12 on, a sum() that loops differs from Python's.
+    assert (printed["sum"] != printed["loop"]) == compensated
+    assert printed["numpy_float64"] == float(np.asarray(xs).sum())

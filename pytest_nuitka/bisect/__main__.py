@@ -93,6 +93,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="count a release that cannot build the selection as bad, not skipped",
     )
+    p.add_argument(
+        "--match",
+        metavar="REGEX",
+        help="only a failure whose message matches counts as bad (which release changed "
+        "how it fails: --match SIGSEGV)",
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="write every step here")
     p.add_argument(
         "--work",
@@ -154,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout=args.timeout,
             isolated=args.isolated,
             allow_cuda=args.allow_cuda,
+            match=args.match,
         )
         span = [v for v in offered if min(good, bad) <= v <= max(good, bad)]
         say(

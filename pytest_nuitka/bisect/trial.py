@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,7 @@ class Setup:
     timeout: float = 3600.0
     isolated: bool = False  # a base of its own, not layered on the running environment
     allow_cuda: bool = False  # install releases that pull NVIDIA's CUDA wheels (gigabytes)
+    match: str | None = None  # only failures whose message matches this are bad
 
 
 def python_of(venv: Path) -> Path:
@@ -183,7 +185,9 @@ class RealTrial:
                     _since(started),
                 )
         checks = read_checks(results)
-        verdict, reason = classify(done.returncode, checks, self.setup.build_failure_is_bad)
+        verdict, reason = classify(
+            done.returncode, checks, self.setup.build_failure_is_bad, self.setup.match
+        )
         if verdict is None:
             tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-15:])
             raise BisectError(f"pytest could not run the selection ({reason}):\n{tail}")
@@ -230,11 +234,20 @@ def read_checks(results: Path) -> dict[str, Check]:
 
 
 def classify(
-    returncode: int, checks: Mapping[str, Check], build_failure_is_bad: bool
+    returncode: int,
+    checks: Mapping[str, Check],
+    build_failure_is_bad: bool,
+    match: str | None = None,
 ) -> tuple[Verdict | None, str]:
     """pytest's exit status and items -> a verdict and its reason; None: pytest itself could
-    not run (usage error, internal error, interrupted), which no verdict should hide."""
+    not run (usage error, internal error, interrupted), which no verdict should hide. With
+    ``match``, only a failure whose message matches that regular expression is bad."""
     failed = {nodeid: c for nodeid, c in checks.items() if c.outcome == "failed"}
+    if match is not None and returncode == 1:
+        matching = {n: c for n, c in failed.items() if re.search(match, c.message)}
+        if not matching:
+            return Verdict.GOOD, f"{len(failed)} failed, none matching {match!r}"
+        failed = matching
     ran = [c for c in checks.values() if c.outcome != "skipped"]
     if returncode == 5:
         return Verdict.SKIP, "the selection collected nothing here"

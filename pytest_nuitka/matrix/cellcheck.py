@@ -21,8 +21,7 @@ from importlib import metadata
 
 from packaging.requirements import Requirement
 
-from pytest_nuitka.build.environment import version_of
-from pytest_nuitka.zoo.conditions import check_condition, holds
+from pytest_nuitka.zoo.conditions import check_condition, holds, installed
 
 LEGACY_ON = ("1", "true", "True")
 
@@ -33,7 +32,7 @@ def what_is(condition: str) -> str:
         name = condition[4:].replace("!=", "=").split("=")[0]
         return f"{name}={os.environ.get(name)!r}"
     name = Requirement(condition.removeprefix("!")).name
-    return f"{name} {version_of(name) or '(not installed)'}"
+    return f"{name} {installed(name) or '(not installed)'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,12 +1,14 @@
 """Conditions over the environment under test, read without importing any framework.
 
 ``"tensorflow>=2.16"`` holds when that distribution is installed at a matching version;
-``"!torch"`` when it is not installed; ``"env:TF_USE_LEGACY_KERAS=1"`` and
-``"env:KERAS_BACKEND!=torch"`` compare an environment variable (unset reads as "").
+``"!torch"`` when it is not installed; ``"python>=3.12"`` compares the interpreter under test;
+``"env:TF_USE_LEGACY_KERAS=1"`` and ``"env:KERAS_BACKEND!=torch"`` compare an environment
+variable (unset reads as "").
 """
 
 from __future__ import annotations
 
+import platform
 import re
 from collections.abc import Iterable, Mapping
 
@@ -41,10 +43,15 @@ def holds(text: str, env: Mapping[str, str]) -> bool:
         name, operator, value = match.groups()
         return (env.get(name, "") == value) == (operator == "=")
     if text.startswith("!"):
-        return version_of(Requirement(text[1:]).name) is None
+        return installed(Requirement(text[1:]).name) is None
     requirement = Requirement(text)
-    version = version_of(requirement.name)
+    version = installed(requirement.name)
     return version is not None and requirement.specifier.contains(version, prereleases=True)
+
+
+def installed(name: str) -> str | None:
+    """A distribution's version; ``python`` is the interpreter under test."""
+    return platform.python_version() if name.lower() == "python" else version_of(name)
 
 
 def all_hold(conditions: Iterable[str], env: Mapping[str, str]) -> bool:
