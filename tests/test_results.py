@@ -47,3 +47,13 @@ def test_results_file_records_every_outcome(
     assert data["versions"]["python"] == sys.version.split()[0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", data["finished"])
     assert data["commit"] is None  # pytester's folder is no git checkout
+
+
+def test_a_long_failure_keeps_what_failed_and_its_evidence() -> None:
+    from pytest_nuitka.plugin.results import MESSAGE_LIMIT, shortened
+
+    message = "binary differs: probs\n" + "x" * 10_000 + "\nthe evidence"
+    kept = shortened(message)
+    assert kept.startswith("binary differs: probs\n") and kept.endswith("\nthe evidence")
+    assert "\n[...]\n" in kept and len(kept) <= MESSAGE_LIMIT + len("\n[...]\n")
+    assert shortened("short") == "short"

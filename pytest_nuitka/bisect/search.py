@@ -174,12 +174,19 @@ def bisect(
     changes = tuple(
         Change(nodeid, before[nodeid], after[nodeid])
         for nodeid in sorted(before.keys() & after.keys())
-        if before[nodeid].outcome != after[nodeid].outcome
+        if changed(before[nodeid], after[nodeid])
     )
     say(f"bisect: {len(steps)} step(s) in {time.monotonic() - started:.0f}s")
     return Answer(
         package, question, str(order[lo]), str(order[hi]), untested, changes, tuple(steps)
     )
+
+
+def changed(before: Check, after: Check) -> bool:
+    """Another outcome, or a failure that now says something else (``--match``)."""
+    if before.outcome != after.outcome:
+        return True
+    return before.outcome == "failed" and gist(before.message)[:1] != gist(after.message)[:1]
 
 
 def summary(answer: Answer) -> str:
@@ -202,6 +209,8 @@ def summary(answer: Answer) -> str:
             f"  {change.nodeid}: {change.before.outcome} -> {change.after.outcome}"
             + (issues if change.after.known_issues else "")
         )
+        if change.before.outcome == change.after.outcome:
+            lines += ["    was: " + line for line in gist(change.before.message)[:1]]
         lines += ["    " + line for line in gist(change.after.message or change.before.message)]
     return "\n".join(lines)
 

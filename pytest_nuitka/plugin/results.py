@@ -30,6 +30,14 @@ def cell_label(versions: dict[str, str]) -> str:
     return ", ".join(parts) or "no framework"
 
 
+def shortened(message: str) -> str:
+    """A long failure keeps its first lines (what failed) and its last (the evidence)."""
+    if len(message) <= MESSAGE_LIMIT:
+        return message
+    head = MESSAGE_LIMIT // 4
+    return message[:head] + "\n[...]\n" + message[-(MESSAGE_LIMIT - head) :]
+
+
 def outcome_of(report: pytest.TestReport) -> tuple[str, str]:
     """(outcome, message) as a person reads them in the matrix."""
     if hasattr(report, "wasxfail"):
@@ -42,7 +50,7 @@ def outcome_of(report: pytest.TestReport) -> tuple[str, str]:
         lines = report.longreprtext.splitlines()
         if lines and lines[0].startswith("[gw"):  # xdist's "[gw0] linux -- Python ..." line
             lines = lines[1:]
-        return "failed", "\n".join(lines)[-MESSAGE_LIMIT:]
+        return "failed", shortened("\n".join(lines))
     return "passed", ""
 
 
