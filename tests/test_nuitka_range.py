@@ -75,12 +75,6 @@ def test_shipping_packages_needs_the_release_whose_dists_import_them(
         compilers.NuitkaCompiler().command(request, tmp_path)
 
 
-def test_older_releases_are_not_asked_for_frozen_modules() -> None:
-    options = ["--include-module=zipimport", "--include-module=csv", "--include-package=json"]
-    assert compilers.for_release(options, Version("2.7")) == options[1:]
-    assert compilers.for_release(options, Version("2.8")) == options
-
-
 @pytest.mark.real
 def test_a_release_below_the_floor_fails_the_first_build_saying_so(
     pytestconfig: pytest.Config,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import _imp
 import ast
 import os
 import shlex
@@ -138,20 +137,6 @@ def mode_options(mode: Mode, nuitka: Version) -> list[str]:
     return [] if mode == Mode.ACCELERATED else [f"--{mode}"]
 
 
-def for_release(options: list[str], nuitka: Version) -> list[str]:
-    """The plugin's own options as an older release can take them. Before 2.8, Nuitka crashes
-    (``TypeError`` in ``checkPluginSinglePath``) when asked to include a module the interpreter
-    has frozen in, such as ``zipimport``; such a module is in every binary's interpreter anyway,
-    so it is left out for those releases."""
-    if nuitka >= Version("2.8"):
-        return options
-    return [
-        option
-        for option in options
-        if not (option.startswith("--include-module=") and _imp.is_frozen(option.partition("=")[2]))
-    ]
-
-
 def tail(path: Path, lines: int = 40) -> str:
     text = path.read_text(encoding="utf-8", errors="backslashreplace")
     return "\n".join(text.splitlines()[-lines:])
@@ -194,7 +179,7 @@ class NuitkaCompiler:
                     f"so a shipped package cannot be imported. Upgrade Nuitka, or compile "
                     f"everything (--nuitka-full-standalone)"
                 )
-            cmd += for_release(shipping.plan(list(request.ship)).nuitka_options(), nuitka)
+            cmd += shipping.plan(list(request.ship)).nuitka_options()
         return [*cmd, *request.options, str(request.script)]
 
     @staticmethod
