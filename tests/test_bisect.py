@@ -95,7 +95,11 @@ def test_an_explicit_endpoint_that_cannot_be_tried_is_an_error() -> None:
 
 
 def test_good_and_bad_that_behave_the_same_are_an_error() -> None:
-    with pytest.raises(BisectError, match="good and bad behave the same"):
+    with pytest.raises(
+        BisectError,
+        match=r"1.9, given as --bad, is good \(every selected"
+        r" test passes\); good and bad behave the same",
+    ):
         run(Standin(bad_from="2.0"), "1.0", "1.9")
 
 
@@ -128,6 +132,11 @@ def test_with_match_only_the_failure_asked_about_is_bad() -> None:
         Verdict.GOOD,
         "1 failed, none matching 'SIGSEGV'",
     )
+
+
+def test_a_release_that_cannot_build_is_skipped_whatever_is_matched() -> None:
+    checks = {"t": Check("failed", "BuildError: Nuitka exited with status 1")}
+    assert classify(1, checks, False, match="SIGSEGV")[0] == Verdict.SKIP
 
 
 def test_a_release_that_cannot_build_is_skipped_unless_asked() -> None:

@@ -135,15 +135,11 @@ def bisect(
             if not lo_seen < index < hi_seen:
                 raise BisectError(f"no release of {package} in the range could be tried")
         if step.verdict != expected:
-            other = "bad" if name == "good" else "good"
+            why = step.reason or "every selected test passes"
+            same = "; good and bad behave the same" if lo_seen >= 0 else ""  # the other end's
             raise BisectError(
-                f"{package} {order[index]}, given as --{name}, is {step.verdict}: "
-                + (
-                    f"good and bad behave the same ({step.reason or 'every check passes'})"
-                    if step.verdict == Verdict(other)
-                    else step.reason
-                )
-                + f". Pick a --{name} release where the selection is {name}"
+                f"{package} {order[index]}, given as --{name}, is {step.verdict} ({why}){same}. "
+                f"Pick a --{name} release where the selection is {name}"
             )
         return index
 

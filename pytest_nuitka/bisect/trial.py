@@ -242,29 +242,28 @@ def classify(
     """pytest's exit status and items -> a verdict and its reason; None: pytest itself could
     not run (usage error, internal error, interrupted), which no verdict should hide. With
     ``match``, only a failure whose message matches that regular expression is bad."""
-    failed = {nodeid: c for nodeid, c in checks.items() if c.outcome == "failed"}
-    if match is not None and returncode == 1:
-        matching = {n: c for n, c in failed.items() if re.search(match, c.message)}
-        if not matching:
-            return Verdict.GOOD, f"{len(failed)} failed, none matching {match!r}"
-        failed = matching
-    ran = [c for c in checks.values() if c.outcome != "skipped"]
     if returncode == 5:
         return Verdict.SKIP, "the selection collected nothing here"
     if returncode not in (0, 1):
         return None, f"pytest exited with status {returncode}"
     if returncode == 0:
-        if not ran:
+        if all(c.outcome == "skipped" for c in checks.values()):
             return Verdict.SKIP, "every selected test was skipped here"
         return Verdict.GOOD, ""
+    failed = {nodeid: c for nodeid, c in checks.items() if c.outcome == "failed"}
     if not failed:
         return None, "pytest reported a failure but no failed test"
-    by_checks = [c for c in failed.values() if not any(m in c.message for m in BUILD_FAILURES)]
-    if not by_checks and not build_failure_is_bad:
+    by_checks = {n: c for n, c in failed.items() if not any(m in c.message for m in BUILD_FAILURES)}
+    if not by_checks and not build_failure_is_bad:  # before --match: a build is no answer
         first = next(iter(failed.values())).message.strip().splitlines()
         return Verdict.SKIP, "cannot build: " + (first[0] if first else "?")
-    names = ", ".join(sorted(failed)[:3]) + (" ..." if len(failed) > 3 else "")
-    return Verdict.BAD, f"{len(failed)} failed: {names}"
+    counted = failed if build_failure_is_bad else by_checks
+    if match is not None:
+        counted = {n: c for n, c in counted.items() if re.search(match, c.message)}
+        if not counted:
+            return Verdict.GOOD, f"{len(failed)} failed, none matching {match!r}"
+    names = ", ".join(sorted(counted)[:3]) + (" ..." if len(counted) > 3 else "")
+    return Verdict.BAD, f"{len(counted)} failed: {names}"
 
 
 def _since(started: float) -> float:
