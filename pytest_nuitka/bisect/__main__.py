@@ -24,7 +24,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from pytest_nuitka.bisect import releases
-from pytest_nuitka.bisect.search import BisectError, Trial, bisect, summary
+from pytest_nuitka.bisect.search import BisectError, Trial, bisect, releases_between, summary
 from pytest_nuitka.bisect.trial import RealTrial, Setup, collects_something
 from pytest_nuitka.build.environment import OLDEST_NUITKA
 
@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             allow_cuda=args.allow_cuda,
             match=args.match,
         )
-        span = [v for v in offered if min(good, bad) <= v <= max(good, bad)]
+        span = releases_between(offered, min(good, bad), max(good, bad))
         say(
             f"bisect: {args.package}, good {good}, bad {bad}: {len(span)} releases; "
             f"selection: {' '.join(selection) or '(all tests)'}"

@@ -79,7 +79,11 @@ class RealTrial:
     def __call__(self, version: str) -> Step:
         started = time.monotonic()
         try:
-            venv = self.environment(version)
+            base = self.base()
+        except InstallFailed as failure:  # every release would skip: no bisect can answer
+            raise BisectError(f"the pins (--with) cannot be installed: {failure}") from None
+        try:
+            venv = self.environment(version, base)
         except InstallFailed as failure:
             return Step(version, Verdict.SKIP, f"cannot install: {failure}", _since(started))
         return self.run(version, venv, started)
@@ -109,12 +113,12 @@ class RealTrial:
                 self._base = site_dirs(python_of(venv))
         return self._base
 
-    def environment(self, version: str) -> Path:
-        key = hashlib.sha256("\n".join(self.base()).encode()).hexdigest()[:8]
+    def environment(self, version: str, base: list[str]) -> Path:
+        key = hashlib.sha256("\n".join(base).encode()).hexdigest()[:8]
         venv = self.setup.work / f"{self.setup.package}-{version}-{key}"
         if not (venv / READY).exists():
             requirement = f"{self.setup.package}=={version}"
-            self._make(venv, [requirement], layered_on=self.base())
+            self._make(venv, [requirement], layered_on=base)
         return venv
 
     def _make(self, venv: Path, requirements: list[str], layered_on: list[str] | None) -> None:
@@ -146,7 +150,8 @@ class RealTrial:
             shutil.rmtree(venv, ignore_errors=True)
             lines = log.read_text(errors="replace").strip().splitlines()
             errors = [line for line in lines if line.startswith("ERROR")] or lines[-1:]
-            raise InstallFailed(f"{' '.join(requirements)}: {errors[0] if errors else '?'}")
+            said = errors[0].rstrip(".") if errors else "?"
+            raise InstallFailed(f"{' '.join(requirements)}: {said}")
         (venv / READY).write_text("")
 
     # The selection
