@@ -1,6 +1,6 @@
 """Benchmark: what the plugin costs and what it saves, as ratios measured side by side.
 
-    python bench/bench.py [--reps 3] [--json bench/results.json]
+    python bench/bench.py [--reps 3] [--json bench/results.json] [--only main-job,...]
 
 Each measurement alternates its two sides within one run, several repetitions each, and
 reports median and spread (min-max). Nuitka's cache and ccache are private to the run and
@@ -14,6 +14,7 @@ import functools
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -23,6 +24,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from pytest_nuitka.build.builder import Builder  # noqa: E402
 from pytest_nuitka.build.cache import Entry  # noqa: E402
 from pytest_nuitka.build.compilers import BuildRequest, NuitkaCompiler  # noqa: E402
 from pytest_nuitka.matrix.report import markdown_table  # noqa: E402
+from pytest_nuitka.run import scheduler  # noqa: E402
 from pytest_nuitka.settings import Mode, Settings  # noqa: E402
 
 NUMPY_APP = ROOT / "tests" / "apps" / "numpy_stats"
@@ -56,6 +59,7 @@ class Bench:
         self.work = work
         self.reps = reps
         self.rows: list[dict[str, Any]] = []
+        self.user_env = dict(os.environ)  # the main job keeps the user's compiler caches
         os.environ["NUITKA_CACHE_DIR"] = str(work / "nuitka-cache")
         os.environ["CCACHE_DIR"] = str(work / "ccache")
         self.count = 0
@@ -275,6 +279,114 @@ class Bench:
             builds == {4} and ratio < 1, note=f"compiles per session: {sorted(builds)}",
         )  # fmt: skip
 
+    def main_job(self) -> None:
+        """The main job (the zoo, the README's first command) against its floor: the CPU its
+        runs need shared out over the cores. Cold first (the plugin's cache empty; ccache and
+        Nuitka's own cache as the user has them), then warm, on all the cores and on fewer
+        (taskset), each session a new pytest process."""
+        cache = self.folder("cache-main-job")
+        cold = zoo_session(cache, self.user_env)
+        everything = scheduler.cores()
+        warm = [zoo_session(cache, self.user_env) for _ in range(self.reps)]
+        ratios = [s.wall / (s.runs_cpu / everything) for s in warm]
+        median = statistics.median(ratios)
+        target = 1.15 if everything <= 2 else 1.3
+        walls = [s.wall for s in warm]
+        self.rows.append(
+            {
+                "measure": f"main job warm: wall / (its runs' CPU / {everything} cores)",
+                "unit": "s",
+                "a_values": spread(walls),
+                "ratio": spread(ratios),
+                "target": f"ratio <= {target}",
+                "met": median <= target and all(s.builds == 0 for s in warm),
+                "note": f"{warm[0].counts}; runs' CPU {median_of(warm, 'runs_cpu'):.0f} s, the "
+                f"session's {median_of(warm, 'tree_cpu'):.0f} s; cold (the plugin's cache "
+                f"empty): {cold.wall:.0f} s, {cold.builds} builds",
+            }
+        )
+        scaling = []
+        for count in sorted({1, 2, everything} - {0}):
+            if count > everything:
+                continue
+            found = warm if count == everything else [zoo_session(cache, self.user_env, count)]
+            scaling.append(f"{count} core(s) {statistics.median(s.wall for s in found):.0f} s")
+        self.rows.append(
+            {
+                "measure": "main job warm: wall by cores",
+                "unit": "s",
+                "a_values": None,
+                "target": "report",
+                "met": None,
+                "note": "; ".join(scaling),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Session:
+    wall: float
+    tree_cpu: float  # pytest and every process it waited for
+    runs_cpu: float  # the script, binary and tool runs (the plugin's summary line)
+    builds: int
+    counts: str  # pytest's last line
+
+
+def median_of(sessions: list[Session], name: str) -> float:
+    return float(statistics.median(getattr(s, name) for s in sessions))
+
+
+def zoo_session(cache: Path, env: dict[str, str], cores: int | None = None) -> Session:
+    """``pytest --nuitka-compile model_zoo`` in a new process (on the first ``cores`` cores)."""
+    command = [sys.executable, "-m", "pytest", "--nuitka-compile", "model_zoo", "-q", "-p",
+               "no:randomly", "-p", "no:cacheprovider", f"--nuitka-cache-dir={cache}"]  # fmt: skip
+    if cores is not None:
+        command = ["taskset", "-c", f"0-{cores - 1}", *command]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    out = run_ok(command, ROOT, env)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tree = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary = next(line for line in out.splitlines() if "build(s) in" in line)
+    runs = re.search(r"^nuitka: (\d+) run\(s\), (\d+)s of CPU", out, re.MULTILINE)
+    if runs is None:
+        raise SystemExit(f"no run count in the plugin's summary: {out[-2000:]}")
+    return Session(
+        wall=wall,
+        tree_cpu=tree,
+        runs_cpu=float(runs.group(2)),
+        builds=int(summary.split()[1]),
+        counts=out.strip().splitlines()[-1].strip("= "),
+    )
+
+
+def peak_memory(bench: Bench) -> None:
+    peaks = bench.concurrency()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    bench.rows.append(
+        {
+            "measure": "peak memory: the plugin's process; each script / binary run",
+            "unit": "MiB",
+            "a_values": None,
+            "target": "report",
+            "met": None,
+            "note": f"plugin process {own / 1024:.0f} MiB; Keras script run "
+            f"{peaks['script'] / 1024:.0f} MiB, its binary {peaks['binary'] / 1024:.0f} MiB",
+        }
+    )
+
+
+MEASURES: dict[str, Callable[[Bench], Any]] = {
+    "compile": Bench.compile_overhead,
+    "rerun": Bench.rerun_cost,
+    "standalone-hit": Bench.standalone_hit_cost,
+    "edit": Bench.edit_rebuild,
+    "concurrency": peak_memory,  # run_both concurrent vs serial, and the peaks it saw
+    "xdist": Bench.xdist,
+    "main-job": Bench.main_job,
+}
+
 
 def forget_session() -> None:
     """What a session reads once about its environment, read again: each repetition costs
@@ -285,8 +397,8 @@ def forget_session() -> None:
             cached.cache_clear()
 
 
-def run_ok(command: list[str], cwd: Path) -> str:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+def run_ok(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
     return done.stdout
@@ -322,40 +434,39 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument(
+        "--only",
+        type=lambda text: text.split(","),
+        default=list(MEASURES),
+        help=f"measures to run, of: {', '.join(MEASURES)}; the others' rows are kept from --json",
+    )
     args = parser.parse_args()
+    unknown = set(args.only) - set(MEASURES)
+    if unknown:
+        parser.error(
+            f"--only: unknown {', '.join(sorted(unknown))}; choose from {', '.join(MEASURES)}"
+        )
     with tempfile.TemporaryDirectory(prefix="pytest-nuitka-bench-") as tmp:
         bench = Bench(Path(tmp), args.reps)
         started = time.perf_counter()
-        bench.compile_overhead()
-        bench.rerun_cost()
-        bench.standalone_hit_cost()
-        bench.edit_rebuild()
-        peaks = bench.concurrency()
-        bench.xdist()
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        bench.rows.append(
-            {
-                "measure": "peak memory: the plugin's process; each script / binary run",
-                "unit": "MiB",
-                "a_values": None,
-                "target": "report",
-                "met": None,
-                "note": f"plugin process {own / 1024:.0f} MiB; Keras script run "
-                f"{peaks['script'] / 1024:.0f} MiB, its binary {peaks['binary'] / 1024:.0f} MiB",
-            }
-        )
+        for name in args.only:
+            MEASURES[name](bench)
         machine = (
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )
+        ran = {row["measure"] for row in bench.rows}
+        kept = []
+        if args.json.exists() and set(args.only) != set(MEASURES):
+            kept = [r for r in json.loads(args.json.read_text())["rows"] if r["measure"] not in ran]
         result = {
             "machine": machine,
             "reps": args.reps,
             "seconds": round(time.perf_counter() - started, 1),
-            "rows": bench.rows,
+            "rows": kept + bench.rows,
         }
     args.json.write_text(json.dumps(result, indent=1) + "\n")
     print(f"machine: {machine}; {args.reps} repetitions; {result['seconds']:.0f} s in all")
-    print(table(bench.rows))
+    print(table(result["rows"]))
     failed = [r["measure"] for r in bench.rows if r["met"] is False]
     for name in failed:
         print(f"target missed: {name}")

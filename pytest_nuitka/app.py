@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pytest_nuitka.build import libraries
 from pytest_nuitka.check import compare, diagnose
@@ -17,6 +20,7 @@ from pytest_nuitka.errors import CheckFailed, NotRun, NuitkaPluginError
 from pytest_nuitka.run import portable, runs
 from pytest_nuitka.run.normalize import DEFAULT, Policy, parse_noise
 from pytest_nuitka.run.runs import Side
+from pytest_nuitka.run.scheduler import Scheduler, shared
 from pytest_nuitka.settings import Mode
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
@@ -202,6 +206,7 @@ class App:
         workdir: Callable[[str], Path],
         resolve: Callable[[str | Path], Path],
         defaults: Defaults | None = None,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.script = script
         self.binary = binary
@@ -212,7 +217,10 @@ class App:
         self.workdir = workdir
         self._resolve = resolve
         self.defaults = defaults or Defaults()
+        self.scheduler = scheduler or shared()
         self._count = itertools.count(1)
+        self._read: dict[Future[runs.Run], runs.Run] = {}
+        self._reading = threading.Lock()
 
     def invocation(
         self,
@@ -230,7 +238,9 @@ class App:
             timeout=timeout or self.timeout,
         )
 
-    def _run(self, side: Side, invocation: runs.Invocation, number: int) -> runs.Run:
+    def _run(
+        self, side: Side, invocation: runs.Invocation, number: int, read: bool = True
+    ) -> runs.Run:
         command = [str(self.binary)] if side == Side.BINARY else [runs.python(), str(self.script)]
         paths = [self.script] + ([self.binary] if self.binary else [])
         # An accelerated binary lies in the cache but finds modules beside its source, as
@@ -238,9 +248,8 @@ class App:
         beside = (
             self.script.parent if side == Side.BINARY and self.mode == Mode.ACCELERATED else None
         )
-        return runs.run(
-            side, command, paths, invocation, self.workdir(f"{number}-{side}"), source_dir=beside
-        )
+        folder = self.workdir(f"{number}-{side}")
+        return runs.run(side, command, paths, invocation, folder, source_dir=beside, read=read)
 
     def _clean_room(self, number: int) -> tuple[Path, Path, list[str]]:
         """The run's folder, a fresh copy of the binary (with its dist) in it, and the command
@@ -267,7 +276,12 @@ class App:
         return folder, binary, room
 
     def _run_portable(
-        self, invocation: runs.Invocation, folder: Path, binary: Path, room: list[str]
+        self,
+        invocation: runs.Invocation,
+        folder: Path,
+        binary: Path,
+        room: list[str],
+        read: bool = True,
     ) -> runs.Run:
         assert self.binary is not None
         home = folder / "home"
@@ -279,7 +293,47 @@ class App:
             invocation,
             folder / "run",
             base_env=portable.scrubbed_environment(os.environ, home),
+            read=read,
         )
+
+    def call(
+        self,
+        side: str,
+        *args: str,
+        stdin: str | bytes | None = None,
+        env: Mapping[str, str | None] | None = None,
+        files: Sequence[str | Path] = (),
+        timeout: float | None = None,
+        portable: bool = False,
+        read: bool = True,
+    ) -> runs.Run:
+        """One run of ``side`` ("script" or "binary"), in the calling thread: what a job of
+        the scheduler does (with ``read=False``: ``wait`` reads the outputs). ``portable``:
+        as ``run_both``."""
+        invocation = self.invocation(args, stdin, env, files, timeout)
+        number = next(self._count)
+        if side == Side.SCRIPT:
+            return self._run(Side.SCRIPT, invocation, number, read)
+        if self.binary is None:
+            raise NotRun(SKIP_REASON)
+        if portable:
+            return self._run_portable(invocation, *self._clean_room(number), read=read)
+        return self._run(Side.BINARY, invocation, number, read)
+
+    def start(self, side: str, *args: str, priority: int = 0, **given: Any) -> Future[runs.Run]:
+        """``call`` (the same arguments) as a job of the scheduler: it starts once a core is
+        free; returns at once. ``priority``: lower starts first."""
+        return self.scheduler.submit(
+            functools.partial(self.call, side, *args, read=False, **given), priority
+        )
+
+    def wait(self, future: Future[runs.Run]) -> runs.Run:
+        """The job's run, its outputs read (in this thread: see ``runs.with_outputs``)."""
+        run = self.scheduler.wait(future)
+        with self._reading:
+            if future not in self._read:
+                self._read[future] = runs.with_outputs(run)
+            return self._read[future]
 
     def run_script(
         self,
@@ -290,8 +344,8 @@ class App:
         timeout: float | None = None,
     ) -> runs.Run:
         """Run the script with the interpreter the binary is built against."""
-        invocation = self.invocation(args, stdin, env, files, timeout)
-        return self._run(Side.SCRIPT, invocation, next(self._count))
+        started = self.start(Side.SCRIPT, *args, stdin=stdin, env=env, files=files, timeout=timeout)
+        return self.wait(started)
 
     def run_binary(
         self,
@@ -305,11 +359,16 @@ class App:
         """``portable``: as ``run_both``."""
         if self.binary is None:
             raise NotRun(SKIP_REASON)
-        invocation = self.invocation(args, stdin, env, files, timeout)
-        number = next(self._count)
-        if portable:
-            return self._run_portable(invocation, *self._clean_room(number))
-        return self._run(Side.BINARY, invocation, number)
+        started = self.start(
+            Side.BINARY,
+            *args,
+            stdin=stdin,
+            env=env,
+            files=files,
+            timeout=timeout,
+            portable=portable,
+        )
+        return self.wait(started)
 
     def run_both(
         self,
@@ -334,30 +393,35 @@ class App:
         ``env`` still applies), in a clean room that hides the build's Python prefix,
         site-packages, the app's source folder and the cached build."""
         one_sided = _one_sided({**self.env, **(env or {})}, script_env or {}, binary_env or {})
-        script_run = self.invocation(
-            args, stdin, {**(env or {}), **(script_env or {})}, files, timeout
+        script = self.start(
+            Side.SCRIPT,
+            *args,
+            stdin=stdin,
+            env={**(env or {}), **(script_env or {})},
+            files=files,
+            timeout=timeout,
         )
-        invocation = self.invocation(
-            args, stdin, {**(env or {}), **(binary_env or {})}, files, timeout
-        )
-        number = next(self._count)
         if self.binary is None:
-            script = self._run(Side.SCRIPT, script_run, number)
-            raise NotRun(f"{SKIP_REASON} (the script ran: {script.status})")
-        if portable:
-            room = self._clean_room(number)
-            binary_side = lambda: self._run_portable(invocation, *room)  # noqa: E731
-        else:
-            binary_side = lambda: self._run(Side.BINARY, invocation, number)  # noqa: E731
-        with ThreadPoolExecutor(2) as pool:
-            script_future = pool.submit(self._run, Side.SCRIPT, script_run, number)
-            binary_future = pool.submit(binary_side)
-            return RunPair(
-                script_future.result(),
-                binary_future.result(),
-                self.defaults,
-                one_sided,
-            )
+            raise NotRun(f"{SKIP_REASON} (the script ran: {self.wait(script).status})")
+        binary = self.start(
+            Side.BINARY,
+            *args,
+            stdin=stdin,
+            env={**(env or {}), **(binary_env or {})},
+            files=files,
+            timeout=timeout,
+            portable=portable,
+        )
+        return self.pair(self.wait(script), self.wait(binary), one_sided)
+
+    def pair(
+        self,
+        script: runs.Run,
+        binary: runs.Run,
+        one_sided: Mapping[str, Mapping[str, str | None]] | None = None,
+    ) -> RunPair:
+        """The two runs, compared with this session's defaults."""
+        return RunPair(script, binary, self.defaults, one_sided or {})
 
     def assert_libraries(self) -> None:
         """Fail when the standalone dist needs a shared library from outside itself that a
@@ -391,7 +455,8 @@ class App:
         """Save an artifact with the script and with the binary (``{artifact}`` in ``save``
         is its path, in a folder of its own), load each with both (or with the program
         ``tool``), and return every direction for ``assert_match``: py->py, py->bin, bin->py,
-        bin->bin. Saves run concurrently, then loads. Without a binary the test is skipped.
+        bin->bin. Each load starts as soon as its save is done. Without a binary the test is
+        skipped.
         ``tool``: a program name, or a ``Tool`` with its command and what it needs."""
         if self.binary is None:
             raise NotRun(SKIP_REASON)
@@ -400,9 +465,9 @@ class App:
             self, name, save, load, artifact, tool=tool, files=files, env=env, timeout=timeout
         )
         pairs = directions(tool)
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(trips.saved, dict.fromkeys(saver for saver, _ in pairs)))
-            list(pool.map(lambda pair: trips.loaded(*pair), pairs))
+        for saver, loader in pairs:
+            trips.start(saver, loader)
+        trips.settle()
         return RoundTrip(trips, tuple(pairs), self.defaults.exclude, self.defaults.comparators)
 
 

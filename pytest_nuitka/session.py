@@ -10,6 +10,7 @@ from pytest_nuitka.build.builder import Builder
 from pytest_nuitka.errors import NuitkaPluginError
 from pytest_nuitka.remedy import Remedy
 from pytest_nuitka.run.normalize import Policy, parse_noise
+from pytest_nuitka.run.scheduler import Scheduler
 from pytest_nuitka.settings import MODES, Mode, Settings
 
 
@@ -34,8 +35,10 @@ class Nuitka:
         builder: Builder,
         search: Sequence[Path],
         workdir: Callable[[str], Path],
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.settings = settings
+        self.scheduler = scheduler
         self._builder = builder
         self._search = search  # relative paths: the test's folder first, then the rootdir
         self._workdir = workdir
@@ -109,5 +112,6 @@ class Nuitka:
             workdir=lambda name: self._workdir(f"{prefix}-{name}"),
             resolve=self.path,
             defaults=comparison_defaults(self.settings),
+            scheduler=self.scheduler,
         )
         return self.last

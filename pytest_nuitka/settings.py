@@ -43,6 +43,7 @@ class Settings:
     mode: Mode = Mode.ACCELERATED
     build_timeout: float = 3600.0
     run_timeout: float = 300.0
+    jobs: int = 0  # runs at once; 0: as many as the cores (and memory) allow
     nuitka_args: tuple[str, ...] = ()
     frozen_env: tuple[str, ...] = FROZEN_ENV_VARS
     full_standalone: bool = False

@@ -8,10 +8,14 @@ direction's load (``"loads"``: for apps whose save emits nothing), or a run give
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import shutil
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Union
@@ -107,7 +111,8 @@ def artifact_name(name: str) -> str:
 
 
 class RoundTrips:
-    """The saves and loads of one round-trip for an app, each run at most once, on demand."""
+    """The saves and loads of one round-trip for an app, each run at most once: started
+    ahead (``start``, a load as soon as its save is done) or when a check needs it."""
 
     def __init__(
         self,
@@ -121,59 +126,121 @@ class RoundTrips:
         files: Sequence[str | Path] = (),
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
+        priority: int = 0,
     ) -> None:
         self.app, self.name = app, name
         self.tool = Tool(tool) if isinstance(tool, str) else tool
         self.artifact_name = artifact_name(artifact)
         self._save, self._load = tuple(save), tuple(load)
         self._files, self._env, self._timeout = tuple(files), dict(env or {}), timeout
-        self._saved: dict[str, tuple[runs.Run, Path]] = {}
-        self._loaded: dict[tuple[str, str], runs.Run] = {}
+        self._priority = priority
+        self._lock = threading.Lock()
+        self._saves: dict[str, tuple[Future[runs.Run], Path]] = {}
+        self._save_runs: dict[str, runs.Run] = {}  # the saves done, as their jobs ended
+        self._wanted: dict[str, list[str]] = {}  # loaders to start once a save is done
+        self._loads: dict[tuple[str, str], Future[runs.Run]] = {}
+
+    def start(self, saver: str, loader: str) -> None:
+        """Starts the save of ``saver`` and, once it saved, the load of ``loader``; returns
+        at once."""
+        with self._lock:
+            self._save_job(saver)
+            self._wanted.setdefault(saver, []).append(loader)
+            if saver in self._save_runs:
+                self._chain(saver)
+
+    def settle(self) -> None:
+        """Waits for every save and load started (what failed is said by ``check``)."""
+        for future in [f for f, _ in self._saves.values()]:
+            with contextlib.suppress(Exception):
+                self.app.wait(future)
+        for future in list(self._loads.values()):
+            with contextlib.suppress(Exception):
+                self.app.wait(future)
 
     def saved(self, saver: str) -> tuple[runs.Run, Path]:
         """The save run of ``saver`` and the artifact's path, in a folder of its own (not the
         run's ``{out}``, whose every file is an output)."""
-        if saver not in self._saved:
-            self._saved[saver] = self._save_into(saver, f"{self.name}-saved-by-{saver}", {})
-        return self._saved[saver]
+        with self._lock:
+            future, artifact = self._save_job(saver)
+        return self.app.wait(future), artifact
+
+    def _save_job(self, saver: str) -> tuple[Future[runs.Run], Path]:
+        if saver not in self._saves:
+            job, artifact = self._save_into(saver, f"{self.name}-saved-by-{saver}", {})
+
+            def then_chain() -> runs.Run:
+                run = job()
+                with self._lock:
+                    self._save_runs[saver] = run
+                    self._chain(saver)
+                return run
+
+            self._saves[saver] = self.app.scheduler.submit(then_chain, self._priority), artifact
+        return self._saves[saver]
+
+    def _chain(self, saver: str) -> None:
+        """The loads wanted of a save that is done, started where it saved its artifact."""
+        run, artifact = self._save_runs[saver], self._saves[saver][1]
+        if not run.ok or not artifact.exists():
+            return
+        for loader in self._wanted.pop(saver, []):
+            if (saver, loader) not in self._loads and not self._missing(loader):
+                job = functools.partial(self._load_run, saver, loader, artifact)
+                self._loads[saver, loader] = self.app.scheduler.submit(job, self._priority)
 
     def _save_into(
         self, saver: str, where: str, extra: Mapping[str, str | None]
-    ) -> tuple[runs.Run, Path]:
+    ) -> tuple[Callable[[], runs.Run], Path]:
         artifact = self.app.workdir(where) / "artifact" / self.artifact_name
         artifact.parent.mkdir(parents=True)
-        run = self._side(saver, fill(self._save, artifact), extra)
+        args = fill(self._save, artifact)
         done: list[runs.Run] = []
 
         def again(more: Mapping[str, str | None]) -> runs.Run:
             """Once, into an artifact folder of its own: what the loads read stays."""
             if not done:
-                done.append(self._save_into(saver, f"{where}-again", {**extra, **more})[0])
+                redo, _ = self._save_into(saver, f"{where}-again", {**extra, **more})
+                done.append(runs.with_outputs(redo()))
             return done[0]
 
-        return dataclasses.replace(run, redo=again if run.redo else None), artifact
+        def job() -> runs.Run:
+            run = self._side(saver, args, extra)
+            return dataclasses.replace(run, redo=again if run.redo else None)
+
+        return job, artifact
 
     def folder(self, saver: str) -> Path:
         """The folder of what ``saver`` saved (its artifact), kept with a failure."""
         return self.saved(saver)[1].parents[len(PurePosixPath(self.artifact_name).parts)]
 
     def loaded(self, saver: str, loader: str) -> runs.Run:
-        if (saver, loader) not in self._loaded:
-            _, artifact = self.saved(saver)
-            args = fill(self._load, artifact)
-            if loader in SIDES:
-                run = self._side(loader, args, {})
-            else:
-                assert self.tool is not None and self.tool.name == loader
-                invocation = self.app.invocation(args, None, self._env, self._files, self._timeout)
-                folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
-                run = runs.run(loader, self.tool.argv(), [], invocation, folder)
-            self._loaded[saver, loader] = run
-        return self._loaded[saver, loader]
+        _, artifact = self.saved(saver)
+        with self._lock:
+            if (saver, loader) not in self._loads:
+                job = functools.partial(self._load_run, saver, loader, artifact)
+                self._loads[saver, loader] = self.app.scheduler.submit(job, self._priority)
+            future = self._loads[saver, loader]
+        return self.app.wait(future)
+
+    def _missing(self, loader: str) -> str | None:
+        return self.tool.missing() if self.tool and loader == self.tool.name else None
+
+    def _load_run(self, saver: str, loader: str, artifact: Path) -> runs.Run:
+        args = fill(self._load, artifact)
+        if loader in SIDES:
+            return self._side(loader, args, {})
+        assert self.tool is not None and self.tool.name == loader
+        invocation = self.app.invocation(args, None, self._env, self._files, self._timeout)
+        folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
+        return runs.run(loader, self.tool.argv(), [], invocation, folder, read=False)
 
     def _side(self, side: str, args: list[str], extra: Mapping[str, str | None]) -> runs.Run:
-        run = self.app.run_binary if side == "binary" else self.app.run_script
-        return run(*args, files=self._files, env={**self._env, **extra}, timeout=self._timeout)
+        """In the calling thread: a job's run."""
+        env = {**self._env, **extra}
+        return self.app.call(
+            side, *args, files=self._files, env=env, timeout=self._timeout, read=False
+        )
 
     def reference(self, against: Against, saver: str) -> tuple[runs.Run, str]:
         """The run whose outputs a load is held against, and how to name it."""
@@ -208,7 +275,7 @@ class RoundTrips:
         if not artifact.exists():
             what = f"the {saver}'s save exited 0 and wrote no {self.artifact_name}"
             return what, [], [saved]
-        missing = self.tool.missing() if self.tool and loader == self.tool.name else None
+        missing = self._missing(loader)
         if missing:
             return missing, [], [saved]
         loaded = self.loaded(saver, loader)

@@ -23,14 +23,18 @@ from pytest_nuitka.check.diagnose import DiagnosedFailure
 from pytest_nuitka.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError
 from pytest_nuitka.plugin import hookspecs as hooks
 from pytest_nuitka.plugin import markers, remedies
-from pytest_nuitka.plugin.fixture import BUILDER, nuitka
-from pytest_nuitka.plugin.items import CaseFile, ExpectedIssue
+from pytest_nuitka.plugin.fixture import BUILDER, SCHEDULER, nuitka
+from pytest_nuitka.plugin.items import LOOKAHEAD, CaseFile, ExpectedIssue, Lookahead
 from pytest_nuitka.plugin.options import add_options, read_settings
 from pytest_nuitka.plugin.results import KNOWN_ISSUES_PROPERTY, ResultsRecorder
 from pytest_nuitka.run import process
+from pytest_nuitka.run.scheduler import RunStats, Scheduler, default_slots
 from pytest_nuitka.zoo.manifest import MANIFEST_NAME
 
 WORKER_OUTPUT = "pytest_nuitka_stats"
+WORKER_RUNS = "pytest_nuitka_runs"
+# pytest-xdist's modes that send every item of a file (a case) to one worker
+WHOLE_CASE = ("loadfile", "loadscope")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,6 +74,10 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
     config.stash[BUILDER] = Builder(settings, compiler, run_id, say, shown)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) if workerinput else 1
+    scheduler = Scheduler(settings.jobs or default_slots(workers))
+    config.stash[SCHEDULER] = scheduler
+    config.add_cleanup(scheduler.close)
     config.addinivalue_line(
         "markers",
         "nuitka_requires(*conditions): skip unless every condition holds, e.g. "
@@ -84,17 +92,21 @@ def pytest_configure(config: pytest.Config) -> None:
     if results and not workerinput:
         config.pluginmanager.register(ResultsRecorder(Path(results)), "nuitka-results")
     if config.pluginmanager.hasplugin("xdist") and not workerinput:
-        config.pluginmanager.register(XdistController(config.stash[BUILDER].stats))
+        controller = XdistController(config.stash[BUILDER].stats, scheduler.stats)
+        config.pluginmanager.register(controller)
 
 
 class XdistController:
     """Registered only with pytest-xdist: folds the workers' build counts into ours."""
 
-    def __init__(self, stats: BuildStats) -> None:
+    def __init__(self, stats: BuildStats, runs: RunStats) -> None:
         self.stats = stats
+        self.runs = runs
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        self.stats.merge(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT, {}))
+        output = getattr(node, "workeroutput", {})
+        self.stats.merge(output.get(WORKER_OUTPUT, {}))
+        self.runs.merge(output.get(WORKER_RUNS, {}))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -126,6 +138,18 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         ) from None
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The zoo's runs start ahead of their items. Under pytest-xdist, the workers share the
+    cases out: a case's runs start together only where its items go to one worker."""
+    config = session.config
+    workerinput = getattr(config, "workerinput", None)
+    dist = getattr(config.option, "dist", "no")
+    lookahead = Lookahead(session.items, whole_case=not workerinput or dist in WHOLE_CASE)
+    config.stash[LOOKAHEAD] = lookahead
+    if not workerinput:
+        config.stash[SCHEDULER].feed = lookahead.feed
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.name == MANIFEST_NAME:
         return CaseFile.from_parent(parent, path=file_path)
@@ -133,19 +157,24 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return header_line(str(config.stash[BUILDER].settings.cache_dir))
+    slots = config.stash[SCHEDULER].slots
+    return f"{header_line(str(config.stash[BUILDER].settings.cache_dir))}, {slots} run(s) at once"
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput[WORKER_OUTPUT] = session.config.stash[BUILDER].stats.as_dict()
+        workeroutput[WORKER_RUNS] = session.config.stash[SCHEDULER].stats.as_dict()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     builder = config.stash[BUILDER]
+    runs = config.stash[SCHEDULER].stats
     if builder.settings.compile:
         terminalreporter.write_line(builder.stats.summary())
+    if builder.settings.compile or runs.runs:
+        terminalreporter.write_line(f"nuitka: {runs.summary()}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees the outcome after xfail

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from pytest_nuitka.build.builder import Builder
+from pytest_nuitka.run.scheduler import Scheduler
 from pytest_nuitka.session import Nuitka
 
 BUILDER = pytest.StashKey[Builder]()
+SCHEDULER = pytest.StashKey[Scheduler]()
 
 
 def nuitka_for(config: pytest.Config, search: Sequence[Path], base: Path) -> Nuitka:
@@ -22,7 +24,7 @@ def nuitka_for(config: pytest.Config, search: Sequence[Path], base: Path) -> Nui
         return folder
 
     builder = config.stash[BUILDER]
-    return Nuitka(builder.settings, builder, search, workdir)
+    return Nuitka(builder.settings, builder, search, workdir, config.stash[SCHEDULER])
 
 
 @pytest.fixture

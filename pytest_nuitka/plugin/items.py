@@ -7,7 +7,7 @@ import fnmatch
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,11 @@ from pytest_nuitka.plugin.fixture import BUILDER, nuitka_for
 from pytest_nuitka.plugin.markers import expect, require
 from pytest_nuitka.session import Nuitka
 from pytest_nuitka.settings import Mode
-from pytest_nuitka.zoo.cases import CaseState, case_checks
+from pytest_nuitka.zoo.cases import CaseState, Check, case_checks
 from pytest_nuitka.zoo.manifest import ManifestError, load_case
 
 ZOO_FOLDER = pytest.StashKey[Path]()
+LOOKAHEAD = pytest.StashKey["Lookahead"]()
 
 
 class ExpectedIssue(diagnose.DiagnosedFailure):
@@ -29,9 +30,7 @@ class ExpectedIssue(diagnose.DiagnosedFailure):
 
 
 class CaseItem(pytest.Item):
-    def __init__(
-        self, *, state: CaseState, check: Callable[[], None], mode: Mode, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, state: CaseState, check: Check, mode: Mode, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state = state
         self.check = check
@@ -53,12 +52,20 @@ class CaseItem(pytest.Item):
                 self.expected_diagnosis = expectation.diagnosis
 
     def runtest(self) -> None:
+        lookahead = self.config.stash.get(LOOKAHEAD, None)
+        if lookahead is None:
+            self.state.start([self.check])
+        else:
+            lookahead.reached(self)
         try:
-            self.check()
+            self.check.run()
         except diagnose.DiagnosedFailure as failure:
             if self.expected_diagnosis in {d.issue.id for d in failure.diagnoses}:
                 raise ExpectedIssue(failure.msg, failure.diagnoses, failure.folders) from None
             raise
+        finally:
+            if lookahead is not None:
+                lookahead.current = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"{self.state.case.folder.name}::{self.name}"
@@ -86,3 +93,52 @@ def zoo_nuitka(config: pytest.Config) -> Nuitka:
         config.add_cleanup(lambda: shutil.rmtree(config.stash[ZOO_FOLDER], ignore_errors=True))
     case = Path(tempfile.mkdtemp(prefix="case-", dir=config.stash[ZOO_FOLDER]))
     return nuitka_for(config, [config.rootpath], case)
+
+
+class Lookahead:
+    """Starts a case's runs before its items need them: every run the case's selected items
+    need once the first is reached (``whole_case``; else the item's own), and, while a check
+    waits with cores idle, the next case's (``feed``). Items still report in their order."""
+
+    def __init__(self, items: Sequence[pytest.Item], whole_case: bool) -> None:
+        self.whole_case = whole_case
+        self._cases: dict[CaseState, list[Check]] = {}
+        for item in items:
+            if isinstance(item, CaseItem) and runnable(item):
+                self._cases.setdefault(item.state, []).append(item.check)
+        for priority, state in enumerate(self._cases):
+            state.priority = priority
+        self._waiting = list(self._cases)
+        self._started: set[CaseState] = set()
+        self.current: CaseItem | None = None  # the case item running now
+
+    def reached(self, item: CaseItem) -> None:
+        """What the item's check waits for is started (its own runs, or its case's)."""
+        self.current = item
+        if not self.whole_case:
+            item.state.start([item.check])
+        elif item.state not in self._started:
+            self._start(item.state, self._cases.get(item.state, [item.check]))
+
+    def feed(self) -> bool:
+        """Starts the next case not yet started; False when none is left, or when the test
+        that waits is not a case's (its own timing stays its own)."""
+        while self._waiting and self.current is not None:
+            state = self._waiting.pop(0)
+            if state not in self._started:
+                self._start(state, self._cases[state])
+                return True
+        return False
+
+    def _start(self, state: CaseState, checks: list[Check]) -> None:
+        self._started.add(state)
+        state.start(checks)
+
+
+def runnable(item: pytest.Item) -> bool:
+    """Whether pytest will run the item: not skipped, not an xfail told not to run."""
+    if any(True for _ in item.iter_markers("skip")):
+        return False
+    if any(m.args and all(a is True for a in m.args) for m in item.iter_markers("skipif")):
+        return False
+    return all(m.kwargs.get("run", True) for m in item.iter_markers("xfail"))

@@ -91,6 +91,13 @@ def add_options(parser: pytest.Parser) -> None:
         "string",
         type=float,
     )
+    add(
+        "jobs",
+        "script and binary runs at once (default: the cores, shared out among pytest-xdist's "
+        "workers, and what memory holds at about 1 GiB a run); 1 runs them one after another",
+        "string",
+        type=int,
+    )
     group.addoption(
         "--nuitka-force-regen",
         action="store_true",
@@ -148,6 +155,18 @@ def read_settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(str(error)) from None
 
 
+def jobs(value: Any) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"nuitka_jobs: {value!r}: give a number of runs at once, 1 or more")
+    return number
+
+
 def _read(config: pytest.Config, get: Any) -> Settings:
     default = Settings()
     cache_dir = get("nuitka_cache_dir") or os.environ.get(CACHE_ENV_VAR) or default.cache_dir
@@ -161,6 +180,7 @@ def _read(config: pytest.Config, get: Any) -> Settings:
             mode=Mode(get("nuitka_mode") or default.mode),
             build_timeout=float(get("nuitka_build_timeout") or default.build_timeout),
             run_timeout=float(get("nuitka_run_timeout") or default.run_timeout),
+            jobs=jobs(get("nuitka_jobs")),
             nuitka_args=tuple(config.getini("nuitka_args")),
             frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),
             full_standalone=bool(get("nuitka_full_standalone")),

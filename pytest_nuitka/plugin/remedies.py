@@ -23,7 +23,7 @@ def subject(item: pytest.Item) -> tuple[App, Nuitka, Callable[[], None]] | None:
         case = item.state.case
         nuitka = zoo_nuitka(item.config)
         state = CaseState(case, lambda: nuitka)
-        return item.state.app(), nuitka, case_checks(case, state, item.mode, False)[item.name]
+        return item.state.app(), nuitka, case_checks(case, state, item.mode, False)[item.name].run
     used = getattr(item, "funcargs", {}).get("nuitka")
     if isinstance(used, Nuitka) and used.last is not None:
         return used.last, used, item.runtest

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -67,6 +67,7 @@ class Finished:
     # Peak resident memory of the child and what it waited for (the supervisor forks it, so
     # a small child reads the supervisor's few MB, not pytest's size).
     max_rss_kb: int = 0
+    cpu_seconds: float = 0.0  # user and system, of the child and what it waited for
     stdout_stream: Stream = Stream()
     stderr_stream: Stream = Stream()
 
@@ -100,17 +101,20 @@ class _Capture:
         return Stream(self.total, self.whole.hexdigest(), self.dropped, self.past.hexdigest())
 
 
-# Supervisors in flight, so that Ctrl-C can stop them all from the main thread at once.
-_live: dict[int, subprocess.Popen[bytes]] = {}
+# Supervisors in flight and the threads that started them, so that Ctrl-C can stop them all
+# from the main thread at once.
+_live: dict[int, tuple[subprocess.Popen[bytes], int]] = {}
 _live_lock = threading.RLock()
 
 
-def stop_all() -> None:
-    """Tells every supervisor in flight to kill its tree; returns at once."""
+def stop_all(threads: Collection[int] | None = None) -> None:
+    """Tells every supervisor in flight (or those started by ``threads``) to kill its tree;
+    returns at once."""
     with _live_lock:
-        for proc in _live.values():
-            with contextlib.suppress(OSError):
-                os.kill(proc.pid, signal.SIGTERM)
+        for proc, thread in _live.values():
+            if threads is None or thread in threads:
+                with contextlib.suppress(OSError):
+                    os.kill(proc.pid, signal.SIGTERM)
 
 
 def guard_interrupts() -> None:
@@ -181,7 +185,7 @@ def run(
         for fd in (report_w, env_r):
             os.close(fd)
     with _live_lock:
-        _live[proc.pid] = proc
+        _live[proc.pid] = proc, threading.get_ident()
     try:
         return _collect(proc, start, timeout, report_r, env_w, env_block, stdin, str(argv[0]))
     except BaseException:
@@ -316,8 +320,8 @@ def _finished(
         number = int(words[1])
         raise OSError(number, os.strerror(number), program)
     if words[:1] != ["exit"] and timed_out:
-        words = ["exit", str(-signal.SIGKILL), "0", "1"]  # told to stop before it could start
-    if words[:1] != ["exit"] or len(words) != 4:
+        words = ["exit", str(-signal.SIGKILL), "0", "1", "0"]  # told to stop before it could start
+    if words[:1] != ["exit"] or len(words) != 5:
         proc.wait()
         said = bytes(err.kept[-2000:]).decode(errors="replace")
         raise RuntimeError(
@@ -331,6 +335,7 @@ def _finished(
         seconds=seconds,
         timed_out=timed_out and words[3] == "1",  # not if it ended on its own meanwhile
         max_rss_kb=int(words[2]),
+        cpu_seconds=float(words[4]),
         stdout_stream=out.stream(),
         stderr_stream=err.stream(),
     )

@@ -45,7 +45,9 @@ class Run:
     seconds: float
     timed_out: bool
     timeout: float
+    outputs_read: bool = field(default=True, repr=False)  # False until ``with_outputs``
     max_rss_kb: int = 0  # peak resident memory of the run
+    cpu_seconds: float = 0.0
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # as the run got it
     # Each whole stream, also past the capture limit: compared when any of it was dropped.
     stdout_stream: process.Stream = field(default=process.Stream(), repr=False)
@@ -156,10 +158,12 @@ def run(
     folder: Path,
     base_env: Mapping[str, str] | None = None,
     source_dir: Path | None = None,
+    read: bool = True,
 ) -> Run:
     """``app_paths``: the script and the binary; either one printed reads as ``<app>``, its
     folder as ``<appdir>``. ``base_env``: what the invocation's variables go on top of (the
-    caller's environment unless given)."""
+    caller's environment unless given). ``read=False``: the outputs are left to
+    ``with_outputs``, called in the main thread (for a run made in a worker thread)."""
 
     done_again: dict[tuple[tuple[str, str | None], ...], Run] = {}
 
@@ -211,11 +215,13 @@ def run(
         raw_stdout=done.stdout,
         raw_stderr=done.stderr,
         stdout=normalize(done.stdout.decode("utf-8", "backslashreplace"), placeholders),
-        outputs=_outputs(side, out),
+        outputs=_outputs(side, out) if read else {},
+        outputs_read=read,
         seconds=done.seconds,
         timed_out=done.timed_out,
         timeout=invocation.timeout,
         max_rss_kb=done.max_rss_kb,
+        cpu_seconds=done.cpu_seconds,
         env=env,
         stdout_stream=done.stdout_stream,
         stderr_stream=done.stderr_stream,
@@ -223,6 +229,17 @@ def run(
         runtime=_runtime(record),
         redo=None if side == Side.BINARY and source_dir is None else again,
     )
+
+
+def with_outputs(run: Run) -> Run:
+    """The run with what it left in its output folder read. NumPy reads an array's header
+    with ``ast``, whose state CPython 3.11 shares between threads: a worker thread reading
+    while the main thread parses (pytest showing a failure's source) can fail with
+    "SystemError: AST constructor recursion depth mismatch". So reading stays in one thread."""
+    if run.outputs_read:
+        return run
+    outputs = _outputs(run.side, run.folder / "out")
+    return dataclasses.replace(run, outputs=outputs, outputs_read=True)
 
 
 def _runtime(record: Path) -> dict[str, Any]:

@@ -101,7 +101,8 @@ class Supervisor:
         self.report_fd = report_fd
         self.libc = ctypes.CDLL(None, use_errno=True)
         self.child = 0
-        self.result: tuple[int, int] | None = None  # exit code, peak memory in kB
+        # exit code, peak memory in kB, CPU seconds (user and system)
+        self.result: tuple[int, int, float] | None = None
 
     def prctl(self, option: int, value: int) -> None:
         if self.libc.prctl(option, value, 0, 0, 0) != 0:
@@ -149,7 +150,8 @@ class Supervisor:
             if pid == 0:
                 return True
             if pid == self.child:
-                self.result = (os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+                cpu = usage.ru_utime + usage.ru_stime
+                self.result = (os.waitstatus_to_exitcode(status), usage.ru_maxrss, cpu)
 
     def kill_tree(self) -> None:
         deadline = time.monotonic() + GIVE_UP
@@ -207,8 +209,8 @@ def main(args: list[str]) -> None:
         os.dup2(null, fd)
     stopped = supervisor.watch()
     supervisor.kill_tree()
-    code, peak = supervisor.result or (-signal.SIGKILL, 0)
-    supervisor.report(f"exit {code} {peak} {int(stopped)}\n")
+    code, peak, cpu = supervisor.result or (-signal.SIGKILL, 0, 0.0)
+    supervisor.report(f"exit {code} {peak} {int(stopped)} {cpu:.3f}\n")
 
 
 if __name__ == "__main__":

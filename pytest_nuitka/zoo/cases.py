@@ -15,6 +15,8 @@ import fnmatch
 import functools
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +33,32 @@ from pytest_nuitka.zoo import baselines
 from pytest_nuitka.zoo.manifest import Case, ManifestError, RoundTripSpec, RunSpec
 
 
+@dataclass(frozen=True)
+class Check:
+    """A check, and how to start the runs it needs without waiting for them."""
+
+    run: Callable[[], None]
+    start: Callable[[], None]
+
+
 class CaseState:
-    """What the items of one case share in one process: the app, its runs and round-trips."""
+    """What the items of one case share in one process: the app, and its runs and
+    round-trips, each run once, started ahead of the checks that wait for them."""
 
     def __init__(self, case: Case, nuitka: Callable[[], Nuitka]) -> None:
         self.case = case
+        self.priority = 0  # the case's place in the session: its runs start in that order
         self._nuitka = nuitka
         self._app: App | None = None
-        self._pairs: dict[tuple[str, bool], RunPair | runs.Run] = {}
+        self._build_error: Exception | None = None  # met while starting ahead
+        self._scripts: dict[str, Future[runs.Run]] = {}
+        self._binaries: dict[tuple[str, bool], Future[runs.Run]] = {}
         self._trips: dict[str, RoundTrips] = {}
 
     def app(self) -> App:
+        if self._build_error is not None:
+            error, self._build_error = self._build_error, None
+            raise error  # to the first check; the next ones hear it from the builder
         if self._app is None:
             case = self.case
             self._app = self._nuitka().compile(
@@ -55,20 +72,58 @@ class CaseState:
             )
         return self._app
 
-    def run(self, spec: RunSpec, portable: bool = False) -> RunPair | runs.Run:
-        """Both sides when there is a binary, else the script alone; run once per process."""
-        if (spec.name, portable) not in self._pairs:
-            app = self.app()
-            kwargs: dict[str, Any] = {
-                "stdin": spec.stdin,
-                "files": [self.case.folder / f for f in spec.files],
-            }
-            self._pairs[spec.name, portable] = (
-                app.run_both(*spec.args, portable=portable, **kwargs)
-                if app.binary
-                else app.run_script(*spec.args, **kwargs)
+    def start(self, checks: Sequence[Check]) -> None:
+        """Builds the app and starts the runs ``checks`` need; returns without waiting
+        for them. A build that fails is reported by the case's first check."""
+        try:
+            self.app()
+        except Exception as error:  # raised again by the check
+            self._build_error = error
+            return
+        for check in checks:
+            check.start()
+
+    def script(self, spec: RunSpec) -> Future[runs.Run]:
+        if spec.name not in self._scripts:
+            self._scripts[spec.name] = self.app().start(
+                Side.SCRIPT, *spec.args, **self._inputs(spec), priority=self.priority
             )
-        return self._pairs[spec.name, portable]
+        return self._scripts[spec.name]
+
+    def binary(self, spec: RunSpec, portable: bool = False) -> Future[runs.Run] | None:
+        """None without a binary (no --nuitka-compile)."""
+        app = self.app()
+        if app.binary is None:
+            return None
+        if (spec.name, portable) not in self._binaries:
+            self._binaries[spec.name, portable] = app.start(
+                Side.BINARY,
+                *spec.args,
+                **self._inputs(spec),
+                portable=portable,
+                priority=self.priority,
+            )
+        return self._binaries[spec.name, portable]
+
+    def _inputs(self, spec: RunSpec) -> dict[str, Any]:
+        return {"stdin": spec.stdin, "files": [self.case.folder / f for f in spec.files]}
+
+    def start_script(self, spec: RunSpec) -> None:
+        self.script(spec)
+
+    def start_run(self, spec: RunSpec, portable: bool = False) -> None:
+        self.script(spec)
+        self.binary(spec, portable)
+
+    def script_run(self, spec: RunSpec) -> runs.Run:
+        return self.app().wait(self.script(spec))
+
+    def run(self, spec: RunSpec, portable: bool = False) -> RunPair | runs.Run:
+        """Both sides when there is a binary, else the script alone."""
+        app = self.app()
+        script = self.script_run(spec)
+        binary = self.binary(spec, portable)
+        return script if binary is None else app.pair(script, app.wait(binary))
 
     def trips(self, spec: RoundTripSpec) -> RoundTrips:
         if spec.name not in self._trips:
@@ -80,8 +135,21 @@ class CaseState:
                 spec.artifact,
                 tool=spec.tool,
                 files=[self.case.folder / f for f in spec.files],
+                priority=self.priority,
             )
         return self._trips[spec.name]
+
+    def start_trip(self, spec: RoundTripSpec, saver: str, loader: str) -> None:
+        if Side.BINARY in (saver, loader) and self.app().binary is None:
+            return
+        self.trips(spec).start(saver, loader)
+        if spec.against.startswith("run:"):
+            self.script(self.named(spec.against[4:]))
+        elif spec.against == "loads":
+            self.trips(spec).start(*directions(spec.tool)[0])
+
+    def named(self, name: str) -> RunSpec:
+        return next(r for r in self.case.runs if r.name == name)
 
     def fail(
         self,
@@ -101,26 +169,34 @@ def require_ok(state: CaseState, run: runs.Run, doing: str) -> None:
         state.fail(f"the {run.side} failed {doing}: {problem}", [], [run])
 
 
-def case_checks(
-    case: Case, state: CaseState, mode: Mode, regen: bool
-) -> dict[str, Callable[[], None]]:
+def case_checks(case: Case, state: CaseState, mode: Mode, regen: bool) -> dict[str, Check]:
     """The case's checks by item name: ``libraries`` (standalone), ``run:``, ``portable:``
     (non-accelerated builds),
     ``baseline:``, ``roundtrip:<name>:<saver>-><loader>``. An expectation that names no check is
     a ManifestError."""
-    checks: dict[str, Callable[[], None]] = {}
+    checks: dict[str, Check] = {}
+    nothing: Callable[[], None] = lambda: None  # noqa: E731
     if mode == Mode.STANDALONE:
-        checks["libraries"] = lambda: state.app().assert_libraries()
+        checks["libraries"] = Check(lambda: state.app().assert_libraries(), nothing)
     for run in case.runs:
-        checks[f"run:{run.name}"] = functools.partial(check_run, state, run)
+        checks[f"run:{run.name}"] = Check(
+            functools.partial(check_run, state, run), functools.partial(state.start_run, run)
+        )
         if mode != Mode.ACCELERATED:
-            checks[f"portable:{run.name}"] = functools.partial(check_run, state, run, True)
+            checks[f"portable:{run.name}"] = Check(
+                functools.partial(check_run, state, run, True),
+                functools.partial(state.start_run, run, True),
+            )
         if run.baseline:
-            checks[f"baseline:{run.name}"] = functools.partial(check_baseline, state, run, regen)
+            checks[f"baseline:{run.name}"] = Check(
+                functools.partial(check_baseline, state, run, regen),
+                functools.partial(state.start_script, run),
+            )
     for spec in case.roundtrips:
         for saver, loader in directions(spec.tool):
-            checks[f"roundtrip:{spec.name}:{saver}->{loader}"] = functools.partial(
-                check_roundtrip, state, spec, saver, loader
+            checks[f"roundtrip:{spec.name}:{saver}->{loader}"] = Check(
+                functools.partial(check_roundtrip, state, spec, saver, loader),
+                functools.partial(state.start_trip, spec, saver, loader),
             )
     for index, expectation in enumerate(case.expectations):
         if mode not in expectation.modes:
@@ -158,8 +234,7 @@ def check_run(state: CaseState, spec: RunSpec, portable: bool = False) -> None:
 def check_baseline(state: CaseState, spec: RunSpec, regen: bool) -> None:
     """``regen``: write the baseline from this cell's script outputs (--nuitka-force-regen)."""
     __tracebackhide__ = True
-    result = state.run(spec)
-    script = result if isinstance(result, runs.Run) else result.script
+    script = state.script_run(spec)
     require_ok(state, script, f"the run {spec.name!r}")
     folder, env = state.case.folder, {**os.environ, **state.case.env}
     arrays, _ = baselines.paths(folder, spec.name)
@@ -192,9 +267,8 @@ def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: s
     trips = state.trips(spec)
     against: str | runs.Run = spec.against
     if spec.against.startswith("run:"):
-        named = next(r for r in state.case.runs if r.name == spec.against[4:])
-        result = state.run(named)
-        against = result if isinstance(result, runs.Run) else result.script
+        named = state.named(spec.against[4:])
+        against = state.script_run(named)
         require_ok(state, against, f"the run {named.name!r} the round-trip is held against")
     how = state.case.comparing.then(spec.comparing)
     failed, differences, used = trips.check(
