@@ -239,7 +239,12 @@ class App:
         )
 
     def _run(
-        self, side: Side, invocation: runs.Invocation, number: int, read: bool = True
+        self,
+        side: Side,
+        invocation: runs.Invocation,
+        number: int,
+        read: bool = True,
+        base_env: Mapping[str, str] | None = None,
     ) -> runs.Run:
         command = [str(self.binary)] if side == Side.BINARY else [runs.python(), str(self.script)]
         paths = [self.script] + ([self.binary] if self.binary else [])
@@ -249,7 +254,9 @@ class App:
             self.script.parent if side == Side.BINARY and self.mode == Mode.ACCELERATED else None
         )
         folder = self.workdir(f"{number}-{side}")
-        return runs.run(side, command, paths, invocation, folder, source_dir=beside, read=read)
+        return runs.run(
+            side, command, paths, invocation, folder, base_env, source_dir=beside, read=read
+        )
 
     def _clean_room(self, number: int) -> tuple[Path, Path, list[str]]:
         """The run's folder, a fresh copy of the binary (with its dist) in it, and the command
@@ -282,6 +289,7 @@ class App:
         binary: Path,
         room: list[str],
         read: bool = True,
+        base_env: Mapping[str, str] | None = None,
     ) -> runs.Run:
         assert self.binary is not None
         home = folder / "home"
@@ -292,7 +300,7 @@ class App:
             [self.script, self.binary, binary],
             invocation,
             folder / "run",
-            base_env=portable.scrubbed_environment(os.environ, home),
+            base_env=portable.scrubbed_environment(base_env or os.environ, home),
             read=read,
         )
 
@@ -306,26 +314,29 @@ class App:
         timeout: float | None = None,
         portable: bool = False,
         read: bool = True,
+        base_env: Mapping[str, str] | None = None,
     ) -> runs.Run:
         """One run of ``side`` ("script" or "binary"), in the calling thread: what a job of
-        the scheduler does (with ``read=False``: ``wait`` reads the outputs). ``portable``:
-        as ``run_both``."""
+        the scheduler does (with ``read=False``: ``wait`` reads the outputs; ``base_env``:
+        the environment as it was when the job was made). ``portable``: as ``run_both``."""
         invocation = self.invocation(args, stdin, env, files, timeout)
         number = next(self._count)
         if side == Side.SCRIPT:
-            return self._run(Side.SCRIPT, invocation, number, read)
+            return self._run(Side.SCRIPT, invocation, number, read, base_env)
         if self.binary is None:
             raise NotRun(SKIP_REASON)
         if portable:
-            return self._run_portable(invocation, *self._clean_room(number), read=read)
-        return self._run(Side.BINARY, invocation, number, read)
+            room = self._clean_room(number)
+            return self._run_portable(invocation, *room, read=read, base_env=base_env)
+        return self._run(Side.BINARY, invocation, number, read, base_env)
 
     def start(self, side: str, *args: str, priority: int = 0, **given: Any) -> Future[runs.Run]:
         """``call`` (the same arguments) as a job of the scheduler: it starts once a core is
-        free; returns at once. ``priority``: lower starts first."""
-        return self.scheduler.submit(
-            functools.partial(self.call, side, *args, read=False, **given), priority
-        )
+        free; returns at once. ``priority``: lower starts first. The environment is taken
+        now, in this thread (a worker thread must not iterate it while pytest sets it)."""
+        base = dict(os.environ)
+        job = functools.partial(self.call, side, *args, read=False, base_env=base, **given)
+        return self.scheduler.submit(job, priority)
 
     def wait(self, future: Future[runs.Run]) -> runs.Run:
         """The job's run, its outputs read (in this thread: see ``runs.with_outputs``)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 import shutil
 import sys
 import threading
@@ -134,6 +135,7 @@ class RoundTrips:
         self._save, self._load = tuple(save), tuple(load)
         self._files, self._env, self._timeout = tuple(files), dict(env or {}), timeout
         self._priority = priority
+        self._base_env = dict(os.environ)  # taken here: a load may be made in a worker thread
         self._lock = threading.Lock()
         self._saves: dict[str, tuple[Future[runs.Run], Path]] = {}
         self._save_runs: dict[str, runs.Run] = {}  # the saves done, as their jobs ended
@@ -233,13 +235,21 @@ class RoundTrips:
         assert self.tool is not None and self.tool.name == loader
         invocation = self.app.invocation(args, None, self._env, self._files, self._timeout)
         folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
-        return runs.run(loader, self.tool.argv(), [], invocation, folder, read=False)
+        return runs.run(
+            loader, self.tool.argv(), [], invocation, folder, self._base_env, read=False
+        )
 
     def _side(self, side: str, args: list[str], extra: Mapping[str, str | None]) -> runs.Run:
         """In the calling thread: a job's run."""
         env = {**self._env, **extra}
         return self.app.call(
-            side, *args, files=self._files, env=env, timeout=self._timeout, read=False
+            side,
+            *args,
+            files=self._files,
+            env=env,
+            timeout=self._timeout,
+            read=False,
+            base_env=self._base_env,
         )
 
     def reference(self, against: Against, saver: str) -> tuple[runs.Run, str]:

@@ -83,6 +83,7 @@ def probe() -> str | None:
             ],
             capture_output=True,
             timeout=30,
+            env={"PATH": os.environ.get("PATH", MINIMAL_PATH)},  # see process.run
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"unshare could not run: {error}"

@@ -41,6 +41,11 @@ __all__ = [
 MAX_CAPTURE = 32 * 1024 * 1024
 # -I -S: no site, no user paths, no PYTHON* variables; the stdlib only, about 10 ms to start.
 SUPERVISED = (sys.executable, "-I", "-S", str(Path(supervise.__file__)))
+# The supervisor's own environment, given rather than inherited: a child made from the
+# process's environ in a worker thread while the main thread sets a variable (pytest sets
+# PYTEST_CURRENT_TEST at every phase, and setenv may move the array) can fail to start with
+# EFAULT. The run's own environment reaches it through a pipe.
+SUPERVISOR_ENV = dict(os.environ)
 STOP_GRACE = 15.0  # seconds a told supervisor has to kill its tree before it is killed itself
 EOF_GRACE = 2.0  # seconds the streams may stay open after the tree is gone
 EMPTY_SHA256 = hashlib.sha256().hexdigest()
@@ -172,6 +177,7 @@ def run(
             [*SUPERVISED, str(os.getpid()), str(report_w), str(env_r), "--", *argv],
             cwd=cwd,
             start_new_session=True,  # a kill of pytest's process group must not reach it
+            env=SUPERVISOR_ENV,
             pass_fds=(report_w, env_r),
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=stdout_file or subprocess.PIPE,
