@@ -366,3 +366,24 @@ def test_a_queued_run_has_its_outputs_read_by_the_thread_that_waits(tmp_path: Pa
     assert run.outputs_read and run.outputs["x"].tolist() == [0, 1, 2]
     assert app.wait(future) is run  # read once
     scheduler.close()
+
+
+def test_a_case_after_a_test_of_another_kind_is_not_started_before_it(
+    pytester: pytest.Pytester, plugin_run: PluginRun, tmp_path: Path
+) -> None:
+    """b's test writes the file c's app reads: c's runs wait for it, as pytest orders them,
+    however many slots a's wait leaves idle."""
+    sleeping_case(pytester, "a", tmp_path / "a.log", sleep=1)
+    sleeping_case(pytester, "c", tmp_path / "c.log", sleep=0.1)
+    app = pytester.path / "c" / "app.py"
+    app.write_text(app.read_text().replace("started = ", "open('r').read()\nstarted = "))
+    manifest = pytester.path / "c" / "nuitka-case.toml"
+    text = manifest.read_text().replace('"predict"]', '"predict"]\nfiles = ["r"]')
+    manifest.write_text(text.replace('"value.txt"', '"value.txt"\nfiles = ["r"]'))
+    ready = pytester.path / "c" / "r"
+    pytester.mkdir("b_prepare")
+    (pytester.path / "b_prepare" / "test_prepare.py").write_text(
+        f"def test_prepare():\n    open({str(ready)!r}, 'w').write('1')\n"
+    )
+    result = plugin_run("--nuitka-compile", "--nuitka-jobs=6", "-p", "no:randomly")
+    result.assert_outcomes(passed=11)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pytest_nuitka.check import diagnose
-from pytest_nuitka.plugin.fixture import BUILDER, nuitka_for
+from pytest_nuitka.plugin.fixture import BUILDER, SCHEDULER, nuitka_for
 from pytest_nuitka.plugin.markers import expect, require
 from pytest_nuitka.session import Nuitka
 from pytest_nuitka.settings import Mode
@@ -90,7 +90,13 @@ def zoo_nuitka(config: pytest.Config) -> Nuitka:
     its runs in the cache's evidence/)."""
     if ZOO_FOLDER not in config.stash:
         config.stash[ZOO_FOLDER] = Path(tempfile.mkdtemp(prefix="pytest-nuitka-zoo-"))
-        config.add_cleanup(lambda: shutil.rmtree(config.stash[ZOO_FOLDER], ignore_errors=True))
+        folder = config.stash[ZOO_FOLDER]
+
+        def remove() -> None:
+            config.stash[SCHEDULER].close()  # the runs started ahead write there until then
+            shutil.rmtree(folder, ignore_errors=True)
+
+        config.add_cleanup(remove)
     case = Path(tempfile.mkdtemp(prefix="case-", dir=config.stash[ZOO_FOLDER]))
     return nuitka_for(config, [config.rootpath], case)
 
@@ -103,9 +109,20 @@ class Lookahead:
     def __init__(self, items: Sequence[pytest.Item], whole_case: bool) -> None:
         self.whole_case = whole_case
         self._cases: dict[CaseState, list[Check]] = {}
+        # How many tests of another kind come before each case item: a case is started
+        # ahead only where none lies between, so that a test that prepares a file or sets
+        # a variable still runs before the cases after it, as pytest orders them.
+        self._others: dict[pytest.Item, int] = {}
+        self._first: dict[CaseState, int] = {}
+        others = 0
         for item in items:
-            if isinstance(item, CaseItem) and runnable(item):
+            if not isinstance(item, CaseItem):
+                others += 1
+                continue
+            self._others[item] = others
+            if runnable(item):
                 self._cases.setdefault(item.state, []).append(item.check)
+                self._first.setdefault(item.state, others)
         for priority, state in enumerate(self._cases):
             state.priority = priority
         self._waiting = list(self._cases)
@@ -121,13 +138,19 @@ class Lookahead:
             self._start(item.state, self._cases.get(item.state, [item.check]))
 
     def feed(self) -> bool:
-        """Starts the next case not yet started; False when none is left, or when the test
-        that waits is not a case's (its own timing stays its own)."""
+        """Starts the next case not yet started; False when none is left, when the test that
+        waits is not a case's (its own timing stays its own), or when a test of another
+        kind comes before the next case."""
         while self._waiting and self.current is not None:
-            state = self._waiting.pop(0)
-            if state not in self._started:
-                self._start(state, self._cases[state])
-                return True
+            state = self._waiting[0]
+            if state in self._started:
+                self._waiting.pop(0)
+                continue
+            if self._first[state] != self._others.get(self.current):
+                return False  # a test of another kind runs first
+            self._waiting.pop(0)
+            self._start(state, self._cases[state])
+            return True
         return False
 
     def _start(self, state: CaseState, checks: list[Check]) -> None:

@@ -30,12 +30,12 @@ POLL = 0.2  # seconds between looks for more work while a test waits
 class RunStats:
     runs: int = 0
     cpu: float = 0.0  # seconds, user and system, of the runs and what they waited for
-    most: int = 0  # the most runs in flight at once
+    most: int = 0  # the most runs in flight at once (summed over xdist's workers: a bound)
 
     def merge(self, other: dict[str, Any]) -> None:
         self.runs += other.get("runs", 0)
         self.cpu += other.get("cpu", 0.0)
-        self.most = max(self.most, other.get("most", 0))
+        self.most += other.get("most", 0)  # pytest-xdist's workers run side by side
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
