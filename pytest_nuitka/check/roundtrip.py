@@ -187,9 +187,15 @@ class RoundTrips:
         if not run.ok or not artifact.exists():
             return
         for loader in self._wanted.pop(saver, []):
-            if (saver, loader) not in self._loads and not self._missing(loader):
-                job = functools.partial(self._load_run, saver, loader, artifact)
-                self._loads[saver, loader] = self.app.scheduler.submit(job, self._priority)
+            if not self._missing(loader):
+                self._load_job(saver, loader, artifact)
+
+    def _load_job(self, saver: str, loader: str, artifact: Path) -> Future[runs.Run]:
+        """Under the lock: the load's job, queued once."""
+        if (saver, loader) not in self._loads:
+            job = functools.partial(self._load_run, saver, loader, artifact)
+            self._loads[saver, loader] = self.app.scheduler.submit(job, self._priority)
+        return self._loads[saver, loader]
 
     def _save_into(
         self, saver: str, where: str, extra: Mapping[str, str | None]
@@ -219,10 +225,7 @@ class RoundTrips:
     def loaded(self, saver: str, loader: str) -> runs.Run:
         _, artifact = self.saved(saver)
         with self._lock:
-            if (saver, loader) not in self._loads:
-                job = functools.partial(self._load_run, saver, loader, artifact)
-                self._loads[saver, loader] = self.app.scheduler.submit(job, self._priority)
-            future = self._loads[saver, loader]
+            future = self._load_job(saver, loader, artifact)
         return self.app.wait(future)
 
     def _missing(self, loader: str) -> str | None:
