@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_nuitka.build.cache import BuildCache, Entry
+from pytest_nuitka.build.cache import FORMAT, BuildCache, Entry
+from pytest_nuitka.errors import BuildError
 from pytest_nuitka.settings import CACHE_ENV_VAR, default_cache_dir, parse_size
 
 
@@ -47,16 +49,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--prune", metavar="SIZE", type=size, help="remove LRU builds beyond SIZE (e.g. 5G)"
     )
     args = parser.parse_args(argv)
-    root = args.cache_dir or Path(os.environ.get(CACHE_ENV_VAR) or default_cache_dir())
-    cache = BuildCache(root.expanduser().resolve(), "cachetool", rebuild=False)
-    if args.prune is not None:
-        removed = cache.prune(args.prune)
+    root = (
+        args.cache_dir or Path(os.environ.get(CACHE_ENV_VAR) or default_cache_dir())
+    ).expanduser()
+    problem = not_a_cache(root)
+    if problem:
+        print(f"{parser.prog}: {problem}", file=sys.stderr)
+        return 0 if problem.startswith("no build cache") else 2
+    cache = BuildCache(root.resolve(), "cachetool", rebuild=False)
+    try:
+        return show(cache, args.prune)
+    except (OSError, BuildError) as error:
+        print(f"{parser.prog}: {error}", file=sys.stderr)
+        return 2
+
+
+def not_a_cache(root: Path) -> str | None:
+    """Why ``root`` is not a build cache to show or prune, or None: nothing is created or
+    removed on a mistyped path."""
+    if not root.is_dir() and root.exists():
+        return f"{root} is not a folder: give the build cache's folder (--cache-dir)"
+    if not root.exists() or not any(root.iterdir()):
+        return f"no build cache at {root}: nothing to show or prune (check --cache-dir)"
+    if not (root / FORMAT).is_dir():
+        return (
+            f"{root} is not a pytest-nuitka build cache (it has no {FORMAT}/ folder): nothing "
+            "was changed; give the folder --nuitka-cache-dir names (--cache-dir)"
+        )
+    return None
+
+
+def show(cache: BuildCache, prune: int | None) -> int:
+    if prune is not None:
+        removed = cache.prune(prune)
         builds = [e for e in removed if isinstance(e, Entry)]
         others = [e for e in removed if not isinstance(e, Entry)]
         line = f"removed {len(builds)} build(s), {human(sum(e.size for e in builds))}"
         if others:
             line += f"; {len(others)} leftover(s), {human(sum(e.size for e in others))}"
         print(line)
+        if cache.busy:
+            print(
+                f"kept {len(cache.busy)} build(s) that a running session uses, "
+                f"{human(sum(e.size for e in cache.busy))}: prune again once it has ended"
+            )
     entries = cache.entries()
     print(f"{cache.root}: {len(entries)} build(s), {human(sum(e.size for e in entries))}")
     for kind, what in (

@@ -21,3 +21,13 @@ class NotRun(Exception):
 
 class CheckFailed(AssertionError):
     """A check found a difference; reported as its message alone, which says it all."""
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes that are not UTF-8 (a file named ``bad\\xff.txt``, which Python
+    holds as lone surrogates) written as ``\\xff``: such text cannot be printed, written to a
+    UTF-8 file or sent to an xdist controller as it is."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no byte decodes to
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

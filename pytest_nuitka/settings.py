@@ -63,11 +63,14 @@ def parse_size(text: str) -> int:
     value = text.strip().upper().removesuffix("B").removesuffix("I")
     unit = value[-1:] if value[-1:] in UNITS else ""
     try:
-        return int(float(value.removesuffix(unit) if unit else value) * UNITS[unit])
-    except ValueError:
+        size = int(float(value.removesuffix(unit) if unit else value) * UNITS[unit])
+    except (ValueError, OverflowError):
+        size = -1
+    if size < 0:
         raise ValueError(
             f"cache size {text!r}: give bytes or a number with K, M, G or T (e.g. 20G)"
         ) from None
+    return size
 
 
 def check_comparison(settings: Settings) -> Settings:

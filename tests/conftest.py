@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Generator
 from pathlib import Path
 from typing import Protocol, cast
@@ -23,6 +24,14 @@ TIERS = {
 }
 REAL_FIXTURES = {"nuitka", "nuitka_run", "real_build"}
 NEEDS_COMPILE = "the binary side needs --nuitka-compile"
+
+
+def default_sigint() -> None:
+    """For a child a test interrupts with SIGINT (``preexec_fn``): Ctrl-C as a terminal
+    gives it, wherever this suite runs. A shell that starts a job in the background (``nohup
+    ... &``, a CI runner's) leaves SIGINT ignored for the whole tree, and Python then installs
+    no KeyboardInterrupt handler, so the signal would do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -231,3 +231,30 @@ def test_a_selection_that_collects_nothing_is_refused(
     monkeypatch.setattr(releases, "available", lambda package, pre=False: list(VERSIONS))
     assert main(["example", "--work", str(tmp_path), "--", str(tmp_path), "-k", "nothing"]) == 2
     assert "collects nothing here" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--match", "(SIGSEGV"], "argument --match: not a regular expression"),
+        (["--json", "/nonexistent-folder/steps.json"], "the folder /nonexistent-folder does"),
+        (["--json", "."], "is a folder: give a file name"),
+        (["--timeout", "0"], "argument --timeout: not a number of seconds above 0"),
+        (["--with", "tensorflow=>2"], "argument --with: not a requirement"),
+        (["--work", "/dev/null/work"], "--work /dev/null/work: /dev/null is not a folder"),
+    ],
+)
+def test_every_argument_is_checked_before_anything_is_installed(
+    args: list[str],
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def no_index(*_: object, **__: object) -> None:
+        raise AssertionError("the index was asked before the arguments were checked")
+
+    monkeypatch.setattr(releases, "available", no_index)
+    with pytest.raises(SystemExit) as ended:
+        main(["nuitka", *args, "--", "model_zoo/float_sum"])
+    assert ended.value.code == 2
+    assert said in capsys.readouterr().err

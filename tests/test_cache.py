@@ -262,6 +262,8 @@ def test_entries_are_served_under_a_permissive_umask(tmp_path: Path, source: Pat
         "executable outside the entry",
         "executable escapes the product",
         "entry replaced by a link",
+        "data file edited to the same size, its mtime set back",
+        "binary edited to the same size, its mtime set back",
     ],
 )
 def test_a_tampered_product_is_never_served(tmp_path: Path, source: Path, tamper: str) -> None:
@@ -290,6 +292,13 @@ def test_a_tampered_product_is_never_served(tmp_path: Path, source: Path, tamper
         moved = tmp_path / "elsewhere"
         os.rename(entry.path, moved)
         os.symlink(moved, entry.path)
+    elif tamper.endswith("its mtime set back"):
+        target = dist / ("app.bin" if tamper.startswith("binary") else "data/labels.json")
+        before = target.stat()
+        content = target.read_bytes()
+        target.write_bytes(content[:-2] + b"!\n")  # same size: `touch -r` hides the rest
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert target.stat().st_size == before.st_size
     if tamper.startswith("executable"):
         (entry.path / "meta.json").write_text(json.dumps(meta))
     found, verdict, why = cache.lookup("k")
@@ -400,3 +409,84 @@ def test_a_folder_above_the_cache_that_anyone_can_write_is_refused(
     assert not (shared / "cache").exists()
     shared.chmod(0o1777)  # as /tmp: only owners may rename
     assert cache.get_or_build("k", {}, build_into(source))[1] == "miss"
+
+
+def test_a_file_whose_inode_changed_but_not_its_content_is_served(
+    tmp_path: Path, source: Path
+) -> None:
+    """A hard link made to a dist file and removed (the clean room's copy), or a chmod and
+    back, moves the file's ctime: its content decides, and the record is repaired once."""
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    entry, _ = cache.get_or_build("k", {}, dist_into(source))
+    labels = entry.path / "product" / "app.dist" / "data" / "labels.json"
+    os.link(labels, tmp_path / "copy.json")
+    os.unlink(tmp_path / "copy.json")
+    assert cache.lookup("k")[1] == "hit"
+    recorded = json.loads((entry.path / "meta.json").read_text())["product"]
+    assert recorded["app.dist/data/labels.json"][3] == labels.stat().st_ctime_ns
+
+
+def test_a_prune_passes_over_entries_a_running_session_holds(
+    tmp_path: Path, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    session.hold("held")  # as the builder does before its lookup
+    session.get_or_build("held", {}, build_into(source))
+    session.get_or_build("free", {}, build_into(source))
+    assert cachetool.main(["--cache-dir", str(tmp_path / "c"), "--prune", "0"]) == 0
+    shown = capsys.readouterr().out
+    assert "removed 1 build(s)" in shown
+    assert "kept 1 build(s) that a running session uses" in shown
+    assert session.lookup("held")[1] == "hit"
+    assert session.lookup("free")[1] == "miss"
+    session.release()
+    assert cachetool.main(["--cache-dir", str(tmp_path / "c"), "--prune", "0"]) == 0
+    assert session.lookup("held")[1] == "miss"
+
+
+@pytest.mark.parametrize("where", ["missing", "a file", "not a cache", "empty"])
+def test_cachetool_refuses_a_mistyped_cache_dir_and_creates_nothing(
+    tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cache"
+    if where == "a file":
+        path.write_text("x")
+    elif where == "not a cache":
+        path.mkdir()
+        (path / "notes.txt").write_text("mine")
+    elif where == "empty":
+        path.mkdir()
+    before = sorted(tmp_path.rglob("*"))
+    code = cachetool.main(["--cache-dir", str(path), "--prune", "0"])
+    said = capsys.readouterr().err
+    assert code == (2 if where in ("a file", "not a cache") else 0)
+    assert "Traceback" not in said and str(path) in said
+    assert sorted(tmp_path.rglob("*")) == before  # nothing created, nothing removed
+
+
+def test_a_shared_sticky_folder_is_not_told_to_change_its_mode(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with pytest.raises(BuildError) as caught:
+        BuildCache(shared, "run1", rebuild=False).secure()
+    assert "chmod" not in str(caught.value)
+    assert f"--nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) of your own, e.g. {shared}/" in str(
+        caught.value
+    )
+
+
+def test_a_read_only_cache_is_not_told_to_free_space(
+    tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    cache.secure()
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(BuildCache, "_build", read_only)
+    with pytest.raises(BuildError) as caught:
+        cache.get_or_build("k", {}, build_into(source))
+    assert "Free space" not in str(caught.value)
+    assert "Point --nuitka-cache-dir" in str(caught.value)

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import USER_CACHE
+from pytest_nuitka.build import builder as builds
+from pytest_nuitka.build import environment
 from pytest_nuitka.build.builder import Builder
 from pytest_nuitka.build.compilers import NuitkaCompiler
 from pytest_nuitka.plugin.fixture import BUILDER
@@ -119,3 +121,40 @@ def test_standalone_installed_file_edited_and_pth_repointed(
     assert script_prints(app) == "patched b"
     assert real_build(app, "standalone") == (1, "patched b")
     assert real_build(app, "standalone") == (0, "patched b")
+
+
+@pytest.mark.parametrize(
+    ("name", "installed"),
+    [("packaging", "an installed package"), ("json", "the standard library")],
+)
+def test_a_local_module_that_shadows_an_imported_one(
+    real_build: Callable[..., tuple[int, str]], tmp_path: Path, name: str, installed: str
+) -> None:
+    """The app imports ``name`` from {installed}; a module of that name then appears beside
+    the script, which both the script and a fresh build now take."""
+    app = tmp_path / "app" / "app.py"
+    app.parent.mkdir()
+    app.write_text(f"import {name}\nprint(getattr({name}, 'WHO', 'installed'))\n")
+    assert real_build(app) == (1, "installed")
+    (app.parent / f"{name}.py").write_text("WHO = 'local'\n")
+    assert script_prints(app) == "local"
+    assert real_build(app) == (1, "local")
+    assert real_build(app) == (0, "local")
+
+
+def test_what_cannot_change_the_binary_rebuilds_nothing(
+    real_build: Callable[..., tuple[int, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new file beside the script that no import finds, and a folder added to the search
+    path (another project's `pip install -e`) where none of the app's imports resolve."""
+    app = tmp_path / "app" / "app.py"
+    app.parent.mkdir()
+    app.write_text("import json\nprint(json.dumps('same'))\n")
+    assert real_build(app) == (1, '"same"')
+    (app.parent / "notes.py").write_text("print('a scratch file')\n")
+    other = tmp_path / "other_project"
+    (other / "other_project").mkdir(parents=True)
+    (other / "other_project" / "__init__.py").write_text("")
+    search = environment.module_search_path(os.environ)  # a .pth file's folder, added
+    monkeypatch.setattr(builds, "module_search_path", lambda env: (*search, str(other)))
+    assert real_build(app) == (0, '"same"')

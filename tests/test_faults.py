@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APPS, TESTS
+from conftest import APPS, TESTS, default_sigint
 from pytest_nuitka.build.cache import BuildCache
 from pytest_nuitka.run import portable, process
 
@@ -269,7 +269,8 @@ def start_session(folder: Path, test: str, *options: str) -> subprocess.Popen[by
         ],
         cwd=folder,
         env={**os.environ, "PYTHONPATH": str(TESTS)},
-        start_new_session=True,  # its own group, to be killed as CI or a terminal would
+        start_new_session=True,
+        preexec_fn=default_sigint,  # its own group, to be killed as CI or a terminal would
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -198,6 +198,12 @@ def test_defaults_fill_what_a_minimal_manifest_leaves_out(tmp_path: Path) -> Non
         (TOOL + SERVE + 'needs = ["onnxruntime"]\n', "tools.serve.command", "required"),
         (TOOL.replace('tool = "serve"', 'tool = "script"'), "roundtrips[0].tool", "a side of"),
         ('description = "d"\ntools = 3\n[[runs]]\nname = "r"\n', "tools", "expected tables"),
+        # A name becomes a baseline's file name: none may lead out of the case's folder.
+        ('description = "d"\n[[runs]]\nname = "../../../X"\n', "runs[0].name", "without '/'"),
+        ('description = "d"\n[[runs]]\nname = ".."\n', "runs[0].name", "leading '.'"),
+        ('description = "d"\n[[runs]]\nname = "a\\\\b"\n', "runs[0].name", "without '/'"),
+        ('description = "d"\ntimeout = 0\n[[runs]]\nname = "r"\n', "timeout", "above 0"),
+        ('description = "d"\ntimeout = inf\n[[runs]]\nname = "r"\n', "timeout", "above 0"),
     ],
 )
 def test_a_malformed_manifest_names_the_file_and_the_key(
@@ -208,3 +214,15 @@ def test_a_malformed_manifest_names_the_file_and_the_key(
         load_case(path)
     assert str(caught.value).startswith(f"{path}: {key}: ")
     assert problem in str(caught.value)
+
+
+def test_a_manifest_that_is_not_utf8_is_named_with_what_to_do(tmp_path: Path) -> None:
+    path = case_file(tmp_path, "")
+    path.write_bytes('description = "鸟类识别"\n'.encode("gb18030"))
+    with pytest.raises(ManifestError, match=r"\(file\): not UTF-8 \(byte \d+\): save it as UTF-8"):
+        load_case(path)
+
+
+def test_a_run_named_in_chinese_is_a_name(tmp_path: Path) -> None:
+    case = load_case(case_file(tmp_path, 'description = "d"\n[[runs]]\nname = "推理"\n'))
+    assert [run.name for run in case.runs] == ["推理"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import default_sigint
 from pytest_nuitka.check import compare
 from pytest_nuitka.run import process
 from pytest_nuitka.run.runs import Invocation
@@ -208,6 +209,7 @@ def start_host(tmp_path: Path, threads: bool, expected: int) -> tuple[subprocess
         [sys.executable, "-c", HOST, marker, "threads" if threads else "main"],
         cwd=tmp_path,
         start_new_session=True,
+        preexec_fn=default_sigint,
     )
     deadline, steady_since = time.monotonic() + 30, None
     # Each daemon's parent lives a moment after forking it: count until the number holds.
@@ -280,3 +282,30 @@ def test_a_build_log_gets_the_output_and_no_daemon_writes_to_it_later(tmp_path: 
     time.sleep(1.5)
     assert done.returncode == 0
     assert (tmp_path / "log").read_bytes() == b"before the fork\nafter the fork\ndone\n"
+
+
+def test_the_interrupt_tests_pass_where_sigint_is_ignored(tmp_path: Path) -> None:
+    """A CI runner or `nohup ... &` starts the suite with SIGINT ignored for the whole tree:
+    the Ctrl-C tests set the disposition they test in the processes they start."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            f"{Path(__file__).parent / 'test_process.py'}",
+            "-k",
+            "Ctrl and not ignored",
+        ],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout

@@ -16,11 +16,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from pytest_nuitka.bisect import releases
@@ -43,6 +46,54 @@ def variable(text: str) -> tuple[str, str]:
     return name, value
 
 
+def regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as error:
+        raise argparse.ArgumentTypeError(f"not a regular expression: {text!r} ({error})") from None
+    return text
+
+
+def requirement(text: str) -> str:
+    try:
+        Requirement(text)
+    except InvalidRequirement as error:
+        raise argparse.ArgumentTypeError(f"not a requirement: {text!r} ({error})") from None
+    return text
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
+
+
+def writable_file(path: Path) -> str | None:
+    """Why ``path`` cannot be written at the end of a bisect that takes hours, or None."""
+    if path.is_dir():
+        return f"--json {path} is a folder: give a file name"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return f"--json {path}: the folder {folder} does not exist"
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        return f"--json {path} cannot be written (permission denied)"
+    return None
+
+
+def writable_folder(path: Path) -> str | None:
+    """Why ``path`` cannot hold the bisect's environments, or None."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
+    if not existing.is_dir():
+        return f"--work {path}: {existing} is not a folder"
+    if not os.access(existing, os.W_OK):
+        return f"--work {path} cannot be written (permission denied on {existing})"
+    return None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m pytest_nuitka.bisect",
@@ -63,6 +114,7 @@ def parser() -> argparse.ArgumentParser:
         dest="pins",
         action="append",
         default=[],
+        type=requirement,
         metavar="REQUIREMENT",
         help='the rest of the cell, e.g. "tensorflow==2.15.*" (repeatable), installed over '
         "the running environment",
@@ -95,6 +147,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--match",
+        type=regex,
         metavar="REGEX",
         help="only a failure whose message matches counts as bad (which release changed "
         "how it fails: --match SIGSEGV)",
@@ -107,7 +160,7 @@ def parser() -> argparse.ArgumentParser:
         / "pytest-nuitka-bisect",
         help="environments and step logs, kept between runs (default: %(default)s)",
     )
-    p.add_argument("--timeout", type=float, default=3600.0, help="seconds per step")
+    p.add_argument("--timeout", type=seconds, default=3600.0, help="seconds per step")
     p.add_argument(
         "--trial",
         metavar="MODULE:FUNCTION",
@@ -129,7 +182,11 @@ def load_trial(spec: str | None, setup: Setup, say: Callable[[str], None]) -> Tr
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     cut = argv.index("--") if "--" in argv else len(argv)
-    args, selection = parser().parse_args(argv[:cut]), argv[cut + 1 :]
+    options = parser()
+    args, selection = options.parse_args(argv[:cut]), argv[cut + 1 :]
+    problem = (writable_file(args.json) if args.json else None) or writable_folder(args.work)
+    if problem:  # before anything is installed or run: a bisect takes hours
+        options.error(problem)
     say = print
     try:
         offered = releases.available(args.package, pre=args.pre)
@@ -189,7 +246,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "selection": setup.selection,
             **answer.record(),
         }
-        args.json.write_text(json.dumps(record, indent=1) + "\n")
+        try:
+            partial = args.json.with_name(f".{args.json.name}.partial")
+            partial.write_text(json.dumps(record, indent=1) + "\n")
+            partial.replace(args.json)
+        except OSError as error:
+            print(f"bisect: error: the steps could not be written to {args.json}: {error}")
+            print(json.dumps(record, indent=1))
+            return 2
         print(f"bisect: every step in {args.json}")
     return 0
 

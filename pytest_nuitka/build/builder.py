@@ -23,10 +23,10 @@ from pytest_nuitka.build.environment import (
     installed_distributions,
     interpreter,
     module_search_path,
-    pth_files,
+    startup_code,
     with_overrides,
 )
-from pytest_nuitka.errors import BuildError
+from pytest_nuitka.errors import BuildError, printable
 from pytest_nuitka.settings import Mode, Settings
 
 TORCH_JIT_OPTION = "--module-parameter=torch-disable-jit="
@@ -118,6 +118,22 @@ def describe(request: BuildRequest) -> str:
     return ", ".join(words)
 
 
+def check_names(script: Path, data: Sequence[Path]) -> None:
+    """Refuse, before building, a path Nuitka cannot take: bytes that are not UTF-8 in a
+    folder or file name (measured with Nuitka 4.3.5: an accelerated build dies writing its C
+    code, a standalone one writes a report that names the file with a character XML forbids,
+    so the binary could not be keyed on what it read)."""
+    for path in (script, *data):
+        try:
+            os.fsdecode(path).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BuildError(
+                f"{printable(str(path))}: this path has bytes that are not UTF-8, which Nuitka "
+                "cannot compile from; rename the folder or file to a UTF-8 name (any language "
+                "works, e.g. 鸟类识别). Nothing was compiled"
+            ) from None
+
+
 class Builder:
     def __init__(
         self,
@@ -149,7 +165,8 @@ class Builder:
     def inputs(self, request: BuildRequest, compiler: Compiler) -> dict[str, Any]:
         """Everything known before building that the binary depends on. What the build then
         reads (sources, installed files, how imports resolved) is recorded with the entry and
-        checked on every lookup (see footprint.py). ``search`` is where imports resolve."""
+        checked on every lookup (see footprint.py), along the search path of the moment: a
+        folder added to it keys nothing unless an import the build made resolves there now."""
         search = module_search_path(request.env)
         return {
             "plugin": plugin_identity(),
@@ -163,8 +180,7 @@ class Builder:
             "python": interpreter(),
             "env": {name: request.env.get(name) for name in self.settings.frozen_env},
             "build_env": build_env(request.env),
-            "search": [str(request.script.parent), *search],
-            "pth": pth_files(search),
+            "startup_code": startup_code(search),
             "distributions": installed_distributions(),
         }
 
@@ -178,6 +194,7 @@ class Builder:
         ship: Sequence[str],
         env: Mapping[str, str | None],
     ) -> Entry:
+        check_names(script, data)
         check_syntax(script)
         compiler = self._compiler()
         request = BuildRequest(
@@ -205,10 +222,12 @@ class Builder:
                 f"(fix it and rerun):\n{self._failed[key]}"
             )
         try:
+            self.cache.hold(key)  # from the lookup until the session ends: never pruned
             entry, verdict = self.cache.get_or_build(
                 key,
                 inputs,
                 build,
+                search=(str(script.parent), *module_search_path(request.env)),
                 on_wait=lambda: self.say(f"nuitka: waiting for another process building {label}"),
             )
         except BuildError as error:

@@ -4,12 +4,14 @@ Layout under ``<root>/v1``::
 
     entries/<key>/<footprint-hash>/  meta.json, build.log, product/   (published, immutable)
     locks/<key>.lock                                                  (flock per key)
+    locks/<key>.use                  (shared flock: a session runs the key's entries)
     tmp/<key>.<nonce>/               entry/, work/                    (a build in progress)
     failed/<key>.<time>/             entry/build.log, work/           (the last failure per key)
 
 An entry appears only through one rename once its meta.json is written, so a killed build
 leaves nothing that a lookup accepts; the per-key lock makes N workers build a key once.
-A hit touches the entry, so that pruning to a size limit removes the least recently used.
+A hit touches the entry, so that pruning to a size limit removes the least recently used;
+an entry that a session has looked up stays until that session ends, whoever prunes.
 
 Binaries are run from here, so nobody else may be able to change what is here: every folder
 and file is checked to be ours and not writable by others before anything is read or written,
@@ -30,7 +32,7 @@ import shutil
 import stat
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -81,10 +83,12 @@ def sha256_json(value: Any) -> str:
 
 def product_record(product: Path) -> tuple[dict[str, list[Any]], str | None]:
     """Every folder, file and link under ``product``: ``["dir", mode]``, ``[mode, size,
-    mtime_ns]`` for a file, ``["link", target]`` for a link (which must stay inside the
-    product); and why the first file or folder that is not ours alone is unsafe, if any. A
-    lookup holds the product against the record (a dist has tens of thousands of files, so
-    this walk is kept to one lstat each)."""
+    mtime_ns, ctime_ns]`` for a file, ``["link", target]`` for a link (which must stay inside
+    the product); and why the first file or folder that is not ours alone is unsafe, if any.
+    A lookup holds the product against the record (a dist has tens of thousands of files, so
+    this walk is kept to one lstat each). Size and mtime can be set back (``touch -r``); the
+    inode change time cannot, as git's index relies on: a file whose ctime moved is checked
+    by content."""
     found: dict[str, list[Any]] = {}
     unsafe = None
     uid = os.getuid()
@@ -107,12 +111,24 @@ def product_record(product: Path) -> tuple[dict[str, list[Any]], str | None]:
                     found[relative] = ["dir", mode]
                     todo.append((item.path, relative + "/"))
                 elif stat.S_ISREG(mode):
-                    found[relative] = [mode, info.st_size, info.st_mtime_ns]
+                    found[relative] = [mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
                 else:
                     raise ValueError(f"{relative} is neither a file, a folder nor a link")
                 if unsafe is None and (info.st_uid != uid or mode & UNSAFE_BITS):
                     unsafe = ours(Path(item.path), info)
     return found, unsafe
+
+
+def product_hashes(product: Path) -> dict[str, str]:
+    """sha256 of every file under ``product``, by its relative path: what a file whose inode
+    changed is held to, and what a copy of the entry can be verified against."""
+    found = {}
+    for folder, _, files in os.walk(product):
+        for name in files:
+            path = os.path.join(folder, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                found[os.path.relpath(path, product)] = sha256_file(Path(path))
+    return found
 
 
 def ours(path: Path, info: os.stat_result) -> str | None:
@@ -124,10 +140,17 @@ def ours(path: Path, info: os.stat_result) -> str | None:
             "Use a --nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) of your own"
         )
     if info.st_mode & UNSAFE_BITS:
+        if info.st_mode & stat.S_ISVTX:  # /tmp and its like: shared on purpose
+            advice = (
+                "It is a shared folder (sticky bit, like /tmp), so leave its mode alone: use a "
+                f"--nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) of your own, e.g. "
+                f"{path / f'pytest-nuitka-{os.getuid()}'}"
+            )
+        else:
+            advice = f"Run chmod go-w {path} or use a private --nuitka-cache-dir"
         return (
             f"{path} is writable by other users (mode {stat.filemode(info.st_mode)}): anyone "
-            "could replace a binary before it runs, so none is built or run there. "
-            f"Run chmod go-w {path} or use a private --nuitka-cache-dir"
+            f"could replace a binary before it runs, so none is built or run there. {advice}"
         )
     return None
 
@@ -147,10 +170,13 @@ def safe_parent(folder: Path) -> str | None:
             "of your own"
         )
     if info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
+        # Only a folder of the user's own is theirs to change; others share it on purpose.
+        mine = info.st_uid == os.getuid() and os.getuid() != 0
+        advice = f"Run chmod o-w {folder} or use" if mine else "Use"
         return (
             f"{folder}, above the build cache, is writable by everyone (mode "
-            f"{stat.filemode(info.st_mode)}): anyone could replace the cache. Run chmod o-w "
-            f"{folder} or use a private --nuitka-cache-dir"
+            f"{stat.filemode(info.st_mode)}): anyone could replace the cache. {advice} a "
+            "private --nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) in a folder of your own"
         )
     return None
 
@@ -187,6 +213,7 @@ class EntryMeta(TypedDict):
     size: int  # of the executable
     product_size: int  # of the whole product, a dist included
     product: dict[str, list[Any]]  # product_record()
+    hashes: dict[str, str]  # sha256 of each file of the product, at publish
     sha256: str  # of the executable
     footprint: dict[str, Any]  # footprint.record(): what Nuitka found while building
     run_id: str  # the session that built it (--nuitka-rebuild rebuilds once per session)
@@ -239,17 +266,20 @@ class BuildCache:
         self.run_id = run_id
         self.rebuild = rebuild
         self.max_bytes = max_bytes
+        self._held: dict[str, int] = {}  # key -> its .use file, locked shared
+        self.busy: list[Entry] = []  # what the last prune passed over: in use elsewhere
 
     def key(self, inputs: dict[str, Any]) -> str:
         return sha256_json(inputs)[:32]
 
-    def lookup(self, key: str) -> tuple[Entry | None, Verdict, str]:
+    def lookup(self, key: str, search: Sequence[str] = ()) -> tuple[Entry | None, Verdict, str]:
         """A valid entry whose recorded inputs still hold (HIT), or none and why, with what
-        changed. Corrupt entries are removed by the next build of the key, under its lock."""
+        changed; ``search``: where imports resolve now (the script's folder first). Corrupt
+        entries are removed by the next build of the key, under its lock."""
         self.secure()
         verdicts: dict[Verdict, str] = {}
         for candidate in self._variants(key):
-            verdict, why, meta = self._check(candidate)
+            verdict, why, meta = self._check(candidate, search)
             if verdict is Verdict.HIT and meta is not None:
                 with contextlib.suppress(OSError):  # a read-only cache still serves
                     os.utime(candidate, follow_symlinks=False)
@@ -266,28 +296,73 @@ class BuildCache:
         inputs: dict[str, Any],
         build: Callable[..., Built],
         on_wait: Callable[[], None] = lambda: None,
+        search: Sequence[str] = (),
     ) -> tuple[Entry, Verdict]:
         """The entry for ``key`` and the lookup's verdict (HIT when nothing was built).
         ``build(workdir, product, log, verdict, why)`` runs under the key's lock, after a
         second lookup, so that a key is built once however many workers ask for it."""
-        entry, verdict, why = self.lookup(key)
+        entry, verdict, why = self.lookup(key, search)
         if entry:
             return entry, verdict
         try:
             with self._lock(key, on_wait):
-                entry, second, _ = self.lookup(key)
+                entry, second, _ = self.lookup(key, search)
                 if entry:
                     return entry, second
                 self._sweep(key)
-                built = self._build(key, inputs, functools.partial(build, verdict=verdict, why=why))
+                make = functools.partial(build, verdict=verdict, why=why)
+                built = self._build(key, inputs, make, search)
         except OSError as error:  # a full disk, a read-only cache
+            full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+            advice = "Free space, or point" if full else "Point"
             raise BuildError(
                 f"cannot write to the build cache {self.root}: {error}; nothing was published. "
-                "Free space, or point --nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) elsewhere"
+                f"{advice} --nuitka-cache-dir (PYTEST_NUITKA_CACHE_DIR) at a folder you can "
+                "write"
             ) from None
         if self.max_bytes is not None:
             self.prune(self.max_bytes, grace=PRUNE_GRACE_SECONDS, keep=built.path)
         return built, verdict
+
+    def hold(self, key: str) -> None:
+        """Keep ``key``'s entries from being pruned, by any process, until ``release()``: a
+        test may look an entry up now and run it minutes later."""
+        if key in self._held:
+            return
+        self.secure()
+        try:
+            fd = self._open_lock(key, "use")
+        except OSError:
+            return  # a read-only cache: whoever may prune it can write it, and is not us
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        self._held[key] = fd
+
+    def release(self) -> None:
+        """The session is over: its entries may be pruned."""
+        for fd in self._held.values():
+            os.close(fd)
+        self._held.clear()
+
+    @contextlib.contextmanager
+    def _claim(self, key: str) -> Iterator[bool]:
+        """Whether no session holds ``key``; while True, none can start to."""
+        if key in self._held:
+            yield False
+            return
+        try:
+            fd = self._open_lock(key, "use")
+        except (OSError, BuildError):
+            yield False
+            return
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
 
     def secure(self) -> None:
         """Create the cache folders with safe modes whatever the umask, and refuse a cache
@@ -350,6 +425,7 @@ class BuildCache:
         self.secure()
         now = time.time()
         removed: list[Entry | Leftover] = []
+        self.busy = []
         for leftover in self.leftovers():
             unfinished = leftover.kind == "tmp" or leftover.path.name.startswith(PARTIAL)
             stale = unfinished and now - leftover.last_used >= grace
@@ -367,7 +443,15 @@ class BuildCache:
                 continue
             if isinstance(item, Leftover) and item.kind == "tmp":
                 continue  # a build in progress
-            self._discard(item.path)
+            if isinstance(item, Entry):
+                with self._claim(item.path.parent.name) as free:
+                    if free:
+                        self._discard(item.path)
+                if not free:
+                    self.busy.append(item)
+                    continue
+            else:
+                self._discard(item.path)
             total -= sizes[item.path]
             removed.append(item)
         return removed
@@ -390,7 +474,11 @@ class BuildCache:
         return True
 
     def _build(
-        self, key: str, inputs: dict[str, Any], build: Callable[[Path, Path, Path], Built]
+        self,
+        key: str,
+        inputs: dict[str, Any],
+        build: Callable[[Path, Path, Path], Built],
+        search: Sequence[str],
     ) -> Entry:
         scratch = self.base / "tmp" / f"{key}.{uuid.uuid4().hex[:8]}"
         staged, work = scratch / "entry", scratch / "work"
@@ -401,7 +489,7 @@ class BuildCache:
                 folder.mkdir(mode=FOLDER_MODE)
             built = build(work, staged / "product", staged / "build.log")
             executable = self._inside(staged / "product", built.executable)
-            recorded = footprint.record(built.footprint, inputs.get("search", ()), since_ns)
+            recorded = footprint.record(built.footprint, search, since_ns)
             make_private(staged)
             meta: EntryMeta = {
                 "key": key,
@@ -410,6 +498,7 @@ class BuildCache:
                 "size": executable.stat().st_size,
                 "product_size": tree_size(staged / "product"),
                 "product": product_record(staged / "product")[0],
+                "hashes": product_hashes(staged / "product"),
                 "sha256": sha256_file(executable),
                 "footprint": recorded,
                 "run_id": self.run_id,
@@ -489,7 +578,9 @@ class BuildCache:
                 raise TypeError(f"meta.json: {field} is not a {expected.__name__}")
         return cast(EntryMeta, meta)
 
-    def _check(self, entry: Path) -> tuple[Verdict, str, EntryMeta | None]:
+    def _check(
+        self, entry: Path, search: Sequence[str] = ()
+    ) -> tuple[Verdict, str, EntryMeta | None]:
         """HIT (or why not), what is wrong, and the entry's record where it could be read."""
         meta = None
         try:
@@ -507,7 +598,7 @@ class BuildCache:
             return Verdict.CORRUPT, f"unreadable entry ({error})", meta
         if self.rebuild and meta["run_id"] != self.run_id:
             return Verdict.FORCED, "", meta
-        why = footprint.stale(meta["footprint"])
+        why = footprint.stale(meta["footprint"], search)
         return (Verdict.CHANGED, why, meta) if why else (Verdict.HIT, "", meta)
 
     def _verify_product(self, product: Path, meta: EntryMeta) -> str | None:
@@ -528,12 +619,39 @@ class BuildCache:
             for relative in sorted(expected.keys() ^ found.keys()):
                 where = "added to" if relative in found else "missing from"
                 return f"{relative} was {where} the product since it was built"
+            moved = []  # same size and mtime, another ctime: content decides
             for relative, signature in found.items():
-                if signature != expected[relative]:
+                if signature == expected[relative]:
+                    continue
+                if signature[:3] != expected[relative][:3] or signature[0] == "link":
                     return f"{relative} in the product changed since it was built"
+                if sha256_file(product / relative) != meta["hashes"].get(relative):
+                    return (
+                        f"{relative} in the product changed since it was built (its size and "
+                        "modification time were set back)"
+                    )
+                moved.append(relative)
+            self._repair(product.parent, meta, found, moved)
         if sha256_file(executable) != meta["sha256"]:
             return "the executable's content changed since it was built"
         return None
+
+    @staticmethod
+    def _repair(
+        entry: Path, meta: EntryMeta, found: dict[str, list[Any]], moved: list[str]
+    ) -> None:
+        """Record the new ctimes of files whose content was just found unchanged (a hard link
+        made to them and removed, a chmod and back), so the next lookup need not read them."""
+        for relative in moved:
+            meta["product"][relative] = found[relative]
+        fresh = entry / f".meta.{uuid.uuid4().hex[:8]}"
+        try:
+            fresh.write_text(json.dumps(meta, indent=1, sort_keys=True))
+            fresh.chmod(0o644)
+            os.replace(fresh, entry / "meta.json")
+        except OSError:  # a read-only cache: the next lookup reads them again
+            with contextlib.suppress(OSError):
+                fresh.unlink()
 
     def _sweep(self, key: str) -> None:
         """Under the key's lock: drop builds of it that were killed, and corrupt entries."""
@@ -556,9 +674,10 @@ class BuildCache:
             return
         shutil.rmtree(trash, ignore_errors=True)
 
-    def _open_lock(self, key: str) -> int:
-        """The key's lock file, never through a link planted in its place."""
-        path = self.base / "locks" / f"{key}.lock"
+    def _open_lock(self, key: str, kind: str = "lock") -> int:
+        """The key's lock file (``lock``: building it; ``use``: running its entries), never
+        through a link planted in its place."""
+        path = self.base / "locks" / f"{key}.{kind}"
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         except OSError as error:

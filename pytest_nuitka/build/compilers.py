@@ -51,10 +51,11 @@ class Built:
     installed: tuple[Path, ...] = ()  # other files carried: checked by size and mtime
     modules: Mapping[str, str] = field(default_factory=dict)  # compiled module -> its file
     absent: tuple[str, ...] = ()  # imports that found nothing
+    imported: tuple[str, ...] = ()  # every top-level name imported, found or not
 
     @property
     def footprint(self) -> Footprint:
-        return Footprint(self.sources, self.installed, self.modules, self.absent)
+        return Footprint(self.sources, self.installed, self.modules, self.absent, self.imported)
 
 
 class CompileFailed(Exception):
@@ -196,7 +197,7 @@ class NuitkaCompiler:
     def build(self, request: BuildRequest, workdir: Path, product: Path, log: Path) -> Built:
         command = self.command(request, workdir)
         with log.open("wb") as sink:
-            sink.write(("$ " + shlex.join(command) + "\n").encode())
+            sink.write(os.fsencode(f"$ {shlex.join(command)}\n"))  # any bytes a path holds
             sink.flush()
             done = process.run(
                 command,
@@ -214,13 +215,22 @@ class NuitkaCompiler:
         if done.returncode != 0:
             raise CompileFailed(f"Nuitka exited with status {done.returncode}\n{tail(log)}")
         executable = self._publish(request, workdir, product)
-        read = read_report(workdir / "report.xml", workdir, request.env.get("HOME"))
+        try:
+            read = read_report(workdir / "report.xml", workdir, request.env.get("HOME"))
+        except (OSError, ET.ParseError, UnicodeError, BuildError) as error:
+            # The binary cannot be keyed on what it was built from: not published, but its
+            # log and build folder are kept for the user like any failed build's.
+            raise CompileFailed(
+                f"Nuitka's compilation report {workdir / 'report.xml'} could not be read: "
+                f"{error}\n{tail(log)}"
+            ) from None
         return Built(
             executable,
             read.sources,
             read.installed + self.shipped_files(request),
             read.modules,
             read.absent,
+            read.imported,
         )
 
     @staticmethod
@@ -254,12 +264,18 @@ def read_report(report: Path, workdir: Path, home: str | None) -> Footprint:
             path = home + path[1:]
         return Path(workdir, path).resolve()
 
-    sources, installed, modules, absent = set(), set(), {}, set()
-    root = ET.parse(report).getroot()
+    sources, installed, modules, absent, imported = set(), set(), {}, set(), set()
+    # Nuitka declares encoding='utf8', a name expat does not know: any non-ASCII path in the
+    # report (a folder named 鸟类识别) would be "not well-formed". The parser's own encoding
+    # overrides the declaration.
+    root = ET.parse(report, parser=ET.XMLParser(encoding="utf-8")).getroot()
     for module in root.iter("module"):
         for usage in module.iter("module_usage"):
-            if usage.get("finding") == "not-found" and usage.get("name"):
-                absent.add(str(usage.get("name")))
+            used = usage.get("name")
+            if used and usage.get("finding") == "not-found":
+                absent.add(used)
+            if used and not used.startswith("."):
+                imported.add(used.split(".")[0])
         path, name = module.get("source_path"), module.get("name", "")
         if not path or not all(part.isidentifier() for part in name.split(".")):
             continue  # code Nuitka generates, such as __parents_main__-preLoad
@@ -283,5 +299,9 @@ def read_report(report: Path, workdir: Path, home: str | None) -> Footprint:
             if source:
                 installed.add(resolve(source))
     return Footprint(
-        tuple(sorted(sources)), tuple(sorted(installed)), modules, tuple(sorted(absent))
+        tuple(sorted(sources)),
+        tuple(sorted(installed)),
+        modules,
+        tuple(sorted(absent)),
+        tuple(sorted(imported)),
     )

@@ -127,19 +127,27 @@ def _module_search_path(
         raise BuildError(
             f"cannot read the module search path of {sys.executable}: {done.stderr.strip()}"
         )
-    return tuple(os.path.realpath(p) for p in json.loads(done.stdout) if p)
+    # An entry that is not a folder (an editable install's path-hook marker) stays as it is:
+    # made absolute, it would name the current directory.
+    entries = [p for p in json.loads(done.stdout) if p]
+    return tuple(os.path.realpath(p) if os.path.isabs(p) else p for p in entries)
 
 
-def pth_files(search: tuple[str, ...]) -> dict[str, str]:
-    """Content hashes of the .pth files in the search path's folders: besides adding
-    folders (which the search path shows), their import lines run code at start-up."""
+def startup_code(search: tuple[str, ...]) -> dict[str, str]:
+    """Content hashes of the import lines of the .pth files in the search path's folders:
+    code that runs at start-up and may install import hooks (an editable install's finder).
+    Their other lines only add folders, which the search path shows and each lookup resolves
+    imports along; a file rewritten with the same lines (``pip install -e`` again) is no
+    change."""
     found = {}
     for folder in search:
         with contextlib.suppress(OSError):
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
                 if entry.name.endswith(".pth") and entry.is_file():
                     with open(entry.path, "rb") as f:
-                        found[entry.path] = hashlib.sha256(f.read()).hexdigest()
+                        code = [line for line in f if line.startswith((b"import ", b"import\t"))]
+                    if code:
+                        found[entry.path] = hashlib.sha256(b"".join(code)).hexdigest()
     return found
 
 

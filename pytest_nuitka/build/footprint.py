@@ -9,7 +9,10 @@ resolved to, and which imports found nothing. A lookup re-checks those:
   library, shipped packages) by size and modification time, which a patch or an edit changes;
 - every compiled module still resolves to the file it was compiled from (a new
   ``helper/__init__.py`` shadows ``helper.py``; a ``.pth`` file points elsewhere);
-- every import that found nothing still finds nothing (an optional ``fast_impl.py`` added).
+- every import that found nothing still finds nothing (an optional ``fast_impl.py`` added);
+- every top-level name the compiled code imports still resolves where it did, along the
+  search path of the lookup (a local ``json.py`` now shadows the standard library's, a
+  ``helper.py`` an installed ``helper``), so that nothing else on the path keys the build.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +44,14 @@ class Footprint:
     """What a compiler reports it read. ``sources``: local files compiled in, checked by
     content. ``installed``: other files the binary carries (installed packages compiled in,
     shipped folders), checked by size and modification time. ``modules``: compiled module
-    name -> the file it came from. ``absent``: imports that found nothing."""
+    name -> the file it came from. ``absent``: imports that found nothing. ``imported``: every
+    top-level name the compiled code imports, followed or not."""
 
     sources: tuple[Path, ...] = ()
     installed: tuple[Path, ...] = ()
     modules: Mapping[str, str] = field(default_factory=dict)
     absent: tuple[str, ...] = ()
+    imported: tuple[str, ...] = ()
 
 
 def record(footprint: Footprint, search: Sequence[str], since_ns: int) -> dict[str, Any]:
@@ -73,17 +79,21 @@ def record(footprint: Footprint, search: Sequence[str], since_ns: int) -> dict[s
     resolver = Resolver(search)
     modules = {n: o for n, o in footprint.modules.items() if resolver.origin(n) == o}
     absent = [n for n in set(footprint.absent) if resolver.origin(n) is None]
+    # A built-in module is found before any file, so no file beside the script shadows it.
+    names = set(footprint.imported) - set(sys.builtin_module_names)
     return {
         "sources": sources,
         "installed": installed,
         "modules": dict(sorted(modules.items())),
         "absent": sorted(absent),
-        "search": list(search),
+        "imports": {name: resolver.origin(name) for name in sorted(names)},
+        "search": list(search),  # where they resolved, for the reader: lookups use their own
     }
 
 
-def stale(recorded: Mapping[str, Any]) -> str | None:
-    """Why the recorded build is no longer what a fresh one would give, or None."""
+def stale(recorded: Mapping[str, Any], search: Sequence[str]) -> str | None:
+    """Why the recorded build is no longer what a fresh one would give, or None. ``search``
+    is where imports resolve now: the script's folder, then the interpreter's path."""
     for name, digest in recorded.get("sources", {}).items():
         path = Path(name)
         try:
@@ -98,7 +108,11 @@ def stale(recorded: Mapping[str, Any]) -> str | None:
             return f"{name} is gone"
         if signature == EDITED_DURING_BUILD or [info.st_size, info.st_mtime_ns] != signature:
             return f"{name} changed"
-    resolver = Resolver(recorded.get("search", ()))
+    resolver = Resolver(search)
+    for module, origin in recorded.get("imports", {}).items():
+        now = resolver.origin(module)
+        if now != origin:
+            return f"import {module} now finds {now or 'nothing'} (built when it found {origin})"
     for module, origin in recorded.get("modules", {}).items():
         now = resolver.origin(module)
         if now != origin:

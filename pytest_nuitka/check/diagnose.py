@@ -148,11 +148,20 @@ def _issue(raw: dict[str, Any]) -> KnownIssue:
         remedy=raw["remedy"],
         verified=raw["verified"],
         link=raw.get("link"),
-        output=re.compile(raw["output"]) if "output" in raw else None,
+        output=_pattern(raw) if "output" in raw else None,
         env=(env.split("=", 1)[0], env.split("=", 1)[1]) if env else None,
         runtime=runtime,
         side=raw.get("side"),
     )
+
+
+def _pattern(raw: dict[str, Any]) -> re.Pattern[str]:
+    try:
+        return re.compile(raw["output"])
+    except (re.error, TypeError) as error:
+        raise ValueError(
+            f"{TABLE}: issue {raw.get('id')!r}: output is not a regular expression ({error})"
+        ) from None
 
 
 @functools.cache
@@ -202,10 +211,17 @@ def fail(
     ``folders``: what the failure rests on besides the runs' own folders (artifacts). A run
     whose error Keras's traceback filter hid is run again without it, and diagnosed too."""
     __tracebackhide__ = True
-    again = unfilter.reveal(runs)
-    diagnoses = diagnose([*runs, *again])
-    notes = [d.render() for d in diagnoses] + [unfilter.note(run) for run in again]
-    differences, written = write_files(differences, runs[0].folder.parent if runs else None)
+    again: list[Run] = []
+    try:  # the failure stands whatever goes wrong in naming it
+        again = unfilter.reveal(runs)
+        diagnoses = diagnose([*runs, *again])
+        notes = [d.render() for d in diagnoses] + [unfilter.note(run) for run in again]
+    except Exception as error:
+        diagnoses, notes = [], [f"(no known issue could be looked for: {error})"]
+    try:
+        differences, written = write_files(differences, runs[0].folder.parent if runs else None)
+    except OSError as error:
+        written, after = [], [*after, f"(the differences' files were not written: {error})"]
     raise DiagnosedFailure(
         render(title, differences, *runs, notes=notes, after=after),
         diagnoses,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pytest_nuitka.build.cache import PARTIAL
+from pytest_nuitka.errors import printable
 
 PER_TEST = 3  # the newest failures of each test are kept, as pytest keeps three basetemps
 MESSAGE = "failure.txt"
@@ -49,7 +50,7 @@ def keep(root: Path, nodeid: str, folders: Sequence[Path], message: str) -> tupl
         message += "\n\nnot kept (not regular files, or unreadable):\n" + "\n".join(
             f"  {item}" for item in skipped
         )
-    (partial / MESSAGE).write_text(f"{nodeid}\n\n{message}\n", encoding="utf-8")
+    (partial / MESSAGE).write_text(printable(f"{nodeid}\n\n{message}\n"), encoding="utf-8")
     partial.rename(final)
     older = sorted(
         p

@@ -20,7 +20,7 @@ from pytest_nuitka.build.compilers import Compiler, NuitkaCompiler
 from pytest_nuitka.build.environment import header_line
 from pytest_nuitka.check import evidence
 from pytest_nuitka.check.diagnose import DiagnosedFailure
-from pytest_nuitka.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError
+from pytest_nuitka.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError, printable
 from pytest_nuitka.plugin import hookspecs as hooks
 from pytest_nuitka.plugin import markers, remedies
 from pytest_nuitka.plugin.fixture import BUILDER, SCHEDULER, nuitka
@@ -74,6 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
     config.stash[BUILDER] = Builder(settings, compiler, run_id, say, shown)
+    config.add_cleanup(config.stash[BUILDER].cache.release)  # after the runs (LIFO)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) if workerinput else 1
     scheduler = Scheduler(settings.jobs or default_slots(workers))
     config.stash[SCHEDULER] = scheduler
@@ -182,18 +183,36 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if call.excinfo is not None and call.excinfo.errisinstance(NuitkaPluginError):
-        report.longrepr = f"{call.excinfo.typename}: {call.excinfo.value}"
-    if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed):
-        report.longrepr = str(call.excinfo.value)  # the message says it all
-    if call.excinfo is not None and isinstance(call.excinfo.value, DiagnosedFailure):
-        failure = call.excinfo.value
-        report.user_properties.append(
-            (KNOWN_ISSUES_PROPERTY, [d.issue.id for d in failure.diagnoses])
+    try:
+        shown = shown_failure(item, call, report)
+    except Exception as error:  # never an INTERNALERROR: the failure stands as pytest shows it
+        report.sections.append(
+            ("pytest-nuitka", f"the failure could not be shown in full: {error!r}")
         )
-        if report.failed and failure.folders:
-            report.longrepr = keep_evidence(item, failure)
+        shown = None
+    if shown is not None:
+        report.longrepr = printable(shown)
     return report
+
+
+def shown_failure(
+    item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> str | None:
+    """Our failures as their message alone (with the runs kept), or None for pytest's own."""
+    if call.excinfo is None:
+        return None
+    error = call.excinfo.value
+    if isinstance(error, DiagnosedFailure):
+        report.user_properties.append(
+            (KNOWN_ISSUES_PROPERTY, [d.issue.id for d in error.diagnoses])
+        )
+        if report.failed and error.folders:
+            return keep_evidence(item, error)
+    if isinstance(error, CheckFailed):
+        return str(error)  # the message says it all
+    if isinstance(error, NuitkaPluginError):
+        return f"{call.excinfo.typename}: {error}"
+    return None
 
 
 def keep_evidence(item: pytest.Item, failure: DiagnosedFailure) -> str:
@@ -204,10 +223,10 @@ def keep_evidence(item: pytest.Item, failure: DiagnosedFailure) -> str:
         kept, message = evidence.keep(
             cache.base / "evidence", item.nodeid, failure.folders, str(failure.msg)
         )
-    except (OSError, BuildError) as error:
+        if cache.max_bytes is not None:  # evidence counts toward the cache's size, as builds do
+            cache.prune(cache.max_bytes, grace=PRUNE_GRACE_SECONDS, keep=kept)
+    except (OSError, BuildError, UnicodeError) as error:
         return f"{failure.msg}\n\n(the runs' folders were not kept: {error})"
-    if cache.max_bytes is not None:  # evidence counts toward the cache's size, as builds do
-        cache.prune(cache.max_bytes, grace=PRUNE_GRACE_SECONDS, keep=kept)
     return f"{message}\n\nkept until pruned (cachetool --prune): {kept}"
 
 

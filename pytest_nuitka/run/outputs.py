@@ -12,21 +12,26 @@ import numpy as np
 def load_outputs(folder: Path) -> dict[str, Any]:
     """Name -> value. ``x.npy`` and ``x.json`` are named ``x``; each array of ``x.npz`` is
     ``x/<array>``; any other file keeps its relative path as its name and is read as text
-    (or bytes when it is not UTF-8)."""
+    (or bytes when it is not UTF-8), as is a file that is not what its suffix says."""
     found: dict[str, Any] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
-        if path.suffix == ".npy":
-            found[name[:-4]] = np.load(path, allow_pickle=False)
-        elif path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as archive:
-                found.update({f"{name[:-4]}/{key}": archive[key] for key in archive.files})
-        elif path.suffix == ".json":
-            found[name[:-5]] = json.loads(path.read_text(encoding="utf-8"))
-        else:
-            raw = path.read_bytes()
-            try:
-                found[name] = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                found[name] = raw
+        try:
+            if path.suffix == ".npy":
+                found[name[:-4]] = np.load(path, allow_pickle=False)
+                continue
+            if path.suffix == ".npz":
+                with np.load(path, allow_pickle=False) as archive:
+                    found.update({f"{name[:-4]}/{key}": archive[key] for key in archive.files})
+                continue
+            if path.suffix == ".json":
+                found[name[:-5]] = json.loads(path.read_text(encoding="utf-8"))
+                continue
+        except (ValueError, OSError, EOFError):
+            pass  # not what its suffix says (a cut .npy, JSON that is not): compared as bytes
+        raw = path.read_bytes()
+        try:
+            found[name] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            found[name] = raw
     return found

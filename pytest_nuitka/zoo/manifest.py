@@ -6,6 +6,7 @@ the file, the key and what is allowed, and the rest of the plugin reads plain da
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -190,16 +191,38 @@ class _Reader:
         except ValueError as error:
             raise self.fail(name, str(error)) from None
 
-    def number(self, name: str, default: float | None) -> float:
+    def number(self, name: str, default: float | None, above: bool = False) -> float:
+        """A finite number >= 0 (> 0 with ``above``: a time limit of 0 is no limit)."""
         return self.get(
             name,
             lambda v: (
                 float(v)
-                if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+                if isinstance(v, int | float)
+                and not isinstance(v, bool)
+                and math.isfinite(v)
+                and (v > 0 if above else v >= 0)
                 else None
             ),
-            "a number >= 0",
+            "a number above 0" if above else "a number >= 0",
             default,
+        )
+
+    def file_name(self, name: str) -> str:
+        """A name that becomes a file's (a baseline's, a test id's): no folder, no way out
+        of the case's folder."""
+        return self.get(
+            name,
+            lambda v: (
+                v
+                if isinstance(v, str)
+                and v.strip(".")
+                and not v.startswith(".")
+                and not {"/", "\\", "\0"} & set(v)
+                else None
+            ),
+            "a non-empty name without '/', '\\' or a leading '.'",
+            None,
+            True,
         )
 
     def tolerance(self, name: str) -> Tolerance:
@@ -307,6 +330,12 @@ def load_case(path: Path) -> Case:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ManifestError(path, "(file)", f"not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ManifestError(
+            path, "(file)", f"not UTF-8 (byte {error.start}): save it as UTF-8, as TOML requires"
+        ) from None
+    except OSError as error:
+        raise ManifestError(path, "(file)", f"cannot be read: {error}") from None
     top = _Reader(path, raw, "", CASE_KEYS)
     app = path.parent / top.text("app", "app.py")
     if not app.is_file():
@@ -360,7 +389,7 @@ def load_case(path: Path) -> Case:
         options=top.texts("options"),
         data=data,
         env=env,
-        timeout=top.number("timeout", None),
+        timeout=top.number("timeout", None, above=True),
         baseline_rtol=top.number("baseline_rtol", 1e-5),
         baseline_atol=top.number("baseline_atol", 1e-6),
         runs=tuple(runs),
@@ -372,7 +401,7 @@ def load_case(path: Path) -> Case:
 
 def _run(r: _Reader) -> RunSpec:
     return RunSpec(
-        name=r.text("name", required=True),
+        name=r.file_name("name"),
         args=r.texts("args"),
         stdin=r.text("stdin"),
         files=r.texts("files"),
@@ -411,7 +440,7 @@ def _roundtrip(r: _Reader, run_names: set[str], tools: dict[str, Tool]) -> Round
             + (", ".join(sorted(run_names)) or "none here"),
         )
     return RoundTripSpec(
-        name=r.text("name", required=True),
+        name=r.file_name("name"),
         save=r.texts("save"),
         load=r.texts("load"),
         tool=_loader(r, tools),
