@@ -271,10 +271,10 @@ class App:
             )
         folder = self.workdir(f"{number}-portable")
         shipped = self.binary.parent if self.mode == Mode.STANDALONE else self.binary
-        copy = portable.fresh_copy(shipped, folder / "fresh")
+        copy = portable.fresh_place(shipped, folder / "fresh")
         hidden = [*portable.host_python_paths(), self.script.parent, self.binary.parent]
         try:
-            room = portable.clean_room(copy.parent, hidden, needed=[folder], folder=folder)
+            room = portable.clean_room(shipped, copy, hidden, needed=[folder], folder=folder)
         except portable.Unavailable as reason:
             raise NotRun(
                 f"no clean room here, the portability check did not run: {reason}"

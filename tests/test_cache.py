@@ -317,9 +317,11 @@ def test_a_product_linking_outside_itself_is_not_published(tmp_path: Path, sourc
         return Built("app.bin", (source,))
 
     cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
-    with pytest.raises(ValueError, match=r"libc\.so links outside the product"):
+    with pytest.raises(BuildError, match=r"could not be published: .*libc\.so links outside"):
         cache.get_or_build("k", {}, build)
     assert cache.lookup("k")[:2] == (None, "miss")
+    kept = list((tmp_path / "c" / "v1" / "failed").glob("k.*/entry/product/libc.so"))
+    assert len(kept) == 1 and kept[0].is_symlink()  # kept for the user to look at
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="giving a folder to another user needs root")
@@ -490,3 +492,33 @@ def test_a_read_only_cache_is_not_told_to_free_space(
         cache.get_or_build("k", {}, build_into(source))
     assert "Free space" not in str(caught.value)
     assert "Point --nuitka-cache-dir" in str(caught.value)
+
+
+def test_an_entry_of_an_older_format_is_passed_over_and_replaced(
+    tmp_path: Path, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Entries published before the product's hashes were recorded: listing and pruning go
+    on, and a lookup rebuilds (their record has no inode change times)."""
+    cache = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    entry, _ = cache.get_or_build("k", {}, dist_into(source))
+    meta = json.loads((entry.path / "meta.json").read_text())
+    del meta["hashes"]
+    meta["product"] = {name: sign[:3] for name, sign in meta["product"].items()}
+    (entry.path / "meta.json").write_text(json.dumps(meta))
+    assert cachetool.main(["--cache-dir", str(tmp_path / "c")]) == 0
+    assert "1 build(s)" in capsys.readouterr().out
+    assert cache.lookup("k")[1] == "corrupt"
+    assert cache.get_or_build("k", {}, dist_into(source))[1] == "corrupt"
+    assert cache.lookup("k")[1] == "hit"
+
+
+def test_a_corrupt_entry_another_session_holds_is_left_to_it(tmp_path: Path, source: Path) -> None:
+    """A build of the same key in another session (--nuitka-rebuild) publishes beside what
+    this one runs instead of removing it from under it."""
+    running = BuildCache(tmp_path / "c", "run1", rebuild=False)
+    running.hold("k")
+    entry, _ = running.get_or_build("k", {}, dist_into(source))
+    rebuilding = BuildCache(tmp_path / "c", "run2", rebuild=True)
+    rebuilt, verdict = rebuilding.get_or_build("k", {}, dist_into(source))
+    assert verdict == "forced" and rebuilt.path != entry.path
+    assert entry.executable.is_file()  # still there for the session that runs it

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -186,3 +188,46 @@ def test_unrelated_changes_do_not_rebuild(
     monkeypatch.setenv("CCACHE_DIR", str(tmp_path / "ccache"))  # where, not what
     monkeypatch.setenv("NUITKA_CACHE_DIR", str(tmp_path / "nuitka-cache"))
     assert build_count(project, cache, env={"UNRELATED": "x"}) == 0
+
+
+def test_an_editable_install_repointed_with_the_same_pth_line_is_a_change(
+    tmp_path: Path,
+) -> None:
+    """setuptools' editable finder: the .pth line stays, the finder's MAPPING moves."""
+    (tmp_path / "__editable__.app-1.0.pth").write_text(
+        "import __editable___app_finder; __editable___app_finder.install()\n"
+    )
+    finder = tmp_path / "__editable___app_finder.py"
+    finder.write_text("MAPPING = {'app': '/src/one/app'}\n")
+    before = environment.startup_code((str(tmp_path),))
+    finder.write_text("MAPPING = {'app': '/src/two/app'}\n")
+    assert environment.startup_code((str(tmp_path),)) != before
+    (tmp_path / "paths.pth").write_text("/src/three\n")  # a folder only: the path shows it
+    assert len(environment.startup_code((str(tmp_path),))) == 1
+
+
+def test_the_search_path_is_read_again_when_a_pth_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read once a session (a subprocess), and again when a .pth file in its folders is
+    added, edited or removed: each lookup resolves the build's imports along it."""
+    site = tmp_path / "site"
+    site.mkdir()
+    asked: list[int] = []
+
+    def fake_run(*args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        asked.append(1)
+        return subprocess.CompletedProcess([], 0, json.dumps([str(site)]), "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    environment._module_search_path.cache_clear()
+    environment._pth_signature_when.cache_clear()
+    env = {"PYTHONPATH": str(tmp_path / "unique")}
+    assert environment.module_search_path(env) == (str(site),)
+    assert environment.module_search_path(env) == (str(site),)
+    assert len(asked) == 1
+    (site / "extra.pth").write_text(f"{tmp_path}\n")
+    environment.module_search_path(env)
+    assert len(asked) == 2
+    environment._module_search_path.cache_clear()
+    environment._pth_signature_when.cache_clear()

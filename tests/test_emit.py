@@ -52,3 +52,17 @@ def test_bad_names_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv(emit.ENV_VAR, str(tmp_path))
     with pytest.raises(ValueError, match="must match"):
         emit.emit("../escape", 1)
+
+
+def test_outputs_that_are_not_what_their_suffix_says_are_compared_as_bytes(
+    tmp_path: Path,
+) -> None:
+    """An app killed while writing: a cut .npz, a .npy that is text, JSON that is not."""
+    (tmp_path / "cut.npz").write_bytes(b"PK\x03\x04 not a whole archive")
+    (tmp_path / "text.npy").write_text("not numpy")
+    (tmp_path / "half.json").write_text('{"a": ')
+    assert load_outputs(tmp_path) == {
+        "cut.npz": "PK\x03\x04 not a whole archive",  # valid UTF-8: read as text
+        "text.npy": "not numpy",
+        "half.json": '{"a": ',
+    }

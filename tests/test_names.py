@@ -4,6 +4,7 @@ what cannot work says so before anything is built, and nothing ends the session.
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -39,10 +40,16 @@ def test_an_app_in_a_chinese_folder_with_a_chinese_name(
     (folder / "推理.py").write_text(INFERENCE, encoding="utf-8")
     (folder / "标签.json").write_text('{"0": "苍鹭"}', encoding="utf-8")
     app = nuitka.compile(str(folder / "推理.py"), mode=mode, data=[folder / "标签.json"])
-    run = app.run_both("--图片", "鸟.jpg", "{out}")
+    run = app.run_both("--图片", "鸟.jpg", "{out}", portable=mode == "standalone")
     run.assert_match()
     assert run.binary.stdout.strip() == "图片: 鸟.jpg 预测: 苍鹭"
     assert run.binary.outputs == {"结果.txt": "苍鹭"}
+    assert app.binary is not None
+    entry = next(p for p in app.binary.parents if (p / "meta.json").is_file())
+    recorded = json.loads((entry / "meta.json").read_text())["product"]
+    for name, signature in recorded.items():  # the clean room touched no cached file
+        if signature[0] not in ("dir", "link"):
+            assert signature[3] == (entry / "product" / name).lstat().st_ctime_ns, name
 
 
 def test_a_report_in_utf8_that_says_utf8_is_read(tmp_path: Path) -> None:
@@ -88,22 +95,25 @@ with open(os.path.join(os.fsencode(sys.argv[1]), name), "wb") as f:
 """
 
 
-def test_output_names_that_are_not_utf8_fail_the_test_and_the_session_goes_on(
-    pytester: pytest.Pytester, plugin_run: PluginRun
-) -> None:
-    pytester.makepyfile(
-        app=BAD_NAMES,
-        test_app="""
-        def test_names(nuitka):
-            nuitka.compile("app.py").run_both("{out}").assert_match()
-
-        def test_after():
-            pass
-        """,
-    )
+def session_with(
+    pytester: pytest.Pytester, plugin_run: PluginRun, app: str, test: str
+) -> pytest.RunResult:
+    """An inner session of ``test`` and a passing test after it, on ``app``: the first fails
+    with its table, never an INTERNALERROR, and the session goes on to the second."""
+    pytester.makepyfile(app=app, test_app=test + "\ndef test_after():\n    pass\n")
     result = plugin_run("--nuitka-compile")
     result.assert_outcomes(failed=1, passed=1)
     assert "INTERNALERROR" not in result.stdout.str()
+    return result
+
+
+def test_output_names_that_are_not_utf8_fail_the_test_and_the_session_goes_on(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    test = (
+        'def test_names(nuitka):\n    nuitka.compile("app.py").run_both("{out}").assert_match()\n'
+    )
+    result = session_with(pytester, plugin_run, BAD_NAMES, test)
     result.stdout.fnmatch_lines(["*bad\\xfe.txt*yes*-*", "*bad\\xff.txt*-*yes*", "kept until*"])
     kept = next((plugin_run.cache / "v1" / "evidence").glob("*test_names*"))
     assert "bad\\xff.txt" in (kept / "failure.txt").read_text(encoding="utf-8")
@@ -126,3 +136,29 @@ def test_a_known_issue_pattern_that_is_not_a_regex_is_named() -> None:
     raw = {"id": "x", "title": "t", "explain": "e", "remedy": "r", "verified": False}
     with pytest.raises(ValueError, match=r"issue 'x': output is not a regular expression"):
         diagnose._issue({**raw, "output": "(unclosed"})
+
+
+BYTES_OUT = """
+import sys
+mark = b"\\xff" if "__compiled__" in globals() else b"\\xfe"
+sys.stdout.buffer.write(b"caf\\xe9 " + mark + b"\\n")
+sys.stderr.buffer.write(b"\\x80 warning\\n")
+"""
+
+
+def test_output_that_is_not_utf8_is_compared_and_shown(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    test = (
+        "def test_bytes(nuitka):\n"
+        "    nuitka.compile('app.py').run_both().assert_match(stderr=True)\n"
+    )
+    result = session_with(pytester, plugin_run, BYTES_OUT, test)
+    result.stdout.fnmatch_lines(["*-caf\\xe9 \\xfe", "*+caf\\xe9 \\xff"])
+
+
+def test_a_data_folder_holding_a_name_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "checkpoint").mkdir()
+    (tmp_path / "checkpoint" / os.fsdecode(b"w\xe4hrung.bin")).write_bytes(b"")
+    with pytest.raises(BuildError, match=r"checkpoint/w\\xe4hrung\.bin: this path has bytes"):
+        check_names(tmp_path / "app.py", [tmp_path / "checkpoint"])

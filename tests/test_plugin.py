@@ -484,3 +484,41 @@ def test_a_bad_cache_size_is_a_usage_error(
     result = plugin_run("--nuitka-cache-size=lots")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*cache size 'lots': give bytes or a number with K, M, G or T*"])
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("--nuitka-run-timeout=-5", "*nuitka_run_timeout: -5*: give a number of seconds above 0*"),
+        ("--nuitka-run-timeout=0", "*nuitka_run_timeout: 0*: give a number of seconds above 0*"),
+        ("--nuitka-build-timeout=nan", "*nuitka_build_timeout: nan: give a number of seconds*"),
+        ("--nuitka-cache-size=-5G", "*cache size '-5G': give bytes or a number*"),
+        ("--nuitka-results=/dev/null/cell.json", "*--nuitka-results /dev/null/cell.json: cannot*"),
+    ],
+)
+def test_a_bad_value_is_a_usage_error_before_anything_runs(
+    pytester: pytest.Pytester, plugin_run: PluginRun, option: str, said: str
+) -> None:
+    pytester.makepyfile(test_x="def test_x(): pass")
+    result = plugin_run(option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([said])
+
+
+def test_results_that_cannot_be_written_at_the_end_end_nothing(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    results = pytester.path / "results"
+    results.mkdir()
+    pytester.makepyfile(
+        test_x=f"""
+        import os
+        def test_x():
+            os.rmdir({str(results)!r})
+            open({str(results)!r}, "w").close()  # a file where the folder was
+        """
+    )
+    result = plugin_run(f"--nuitka-results={results / 'cell.json'}")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines([f"nuitka: the results were not written to {results}/cell.json: *"])
+    assert not list(pytester.path.glob("results*/.cell.json.partial"))

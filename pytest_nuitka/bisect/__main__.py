@@ -79,7 +79,7 @@ def writable_file(path: Path) -> str | None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         return f"--json {path}: the folder {folder} does not exist"
-    if not os.access(path if path.exists() else folder, os.W_OK):
+    if not os.access(folder, os.W_OK):  # written beside, then renamed over it
         return f"--json {path} cannot be written (permission denied)"
     return None
 

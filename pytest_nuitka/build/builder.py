@@ -123,7 +123,11 @@ def check_names(script: Path, data: Sequence[Path]) -> None:
     folder or file name (measured with Nuitka 4.3.5: an accelerated build dies writing its C
     code, a standalone one writes a report that names the file with a character XML forbids,
     so the binary could not be keyed on what it read)."""
-    for path in (script, *data):
+    paths = [script, *data]
+    for folder in (p for p in data if p.is_dir()):
+        for parent, dirs, files in os.walk(folder):
+            paths += [Path(parent, name) for name in [*dirs, *files]]
+    for path in paths:
         try:
             os.fsdecode(path).encode("utf-8")
         except UnicodeEncodeError:

@@ -28,6 +28,7 @@ import functools
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import stat
 import time
@@ -147,7 +148,7 @@ def ours(path: Path, info: os.stat_result) -> str | None:
                 f"{path / f'pytest-nuitka-{os.getuid()}'}"
             )
         else:
-            advice = f"Run chmod go-w {path} or use a private --nuitka-cache-dir"
+            advice = f"Run chmod go-w {shlex.quote(str(path))} or use a private --nuitka-cache-dir"
         return (
             f"{path} is writable by other users (mode {stat.filemode(info.st_mode)}): anyone "
             f"could replace a binary before it runs, so none is built or run there. {advice}"
@@ -172,7 +173,7 @@ def safe_parent(folder: Path) -> str | None:
     if info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
         # Only a folder of the user's own is theirs to change; others share it on purpose.
         mine = info.st_uid == os.getuid() and os.getuid() != 0
-        advice = f"Run chmod o-w {folder} or use" if mine else "Use"
+        advice = f"Run chmod o-w {shlex.quote(str(folder))} or use" if mine else "Use"
         return (
             f"{folder}, above the build cache, is writable by everyone (mode "
             f"{stat.filemode(info.st_mode)}): anyone could replace the cache. {advice} a "
@@ -268,6 +269,7 @@ class BuildCache:
         self.max_bytes = max_bytes
         self._held: dict[str, int] = {}  # key -> its .use file, locked shared
         self.busy: list[Entry] = []  # what the last prune passed over: in use elsewhere
+        self._unrecorded: set[Path] = set()  # entries whose files' ctimes moved, content same
 
     def key(self, inputs: dict[str, Any]) -> str:
         return sha256_json(inputs)[:32]
@@ -281,6 +283,7 @@ class BuildCache:
         for candidate in self._variants(key):
             verdict, why, meta = self._check(candidate, search)
             if verdict is Verdict.HIT and meta is not None:
+                self._repair(candidate, meta)
                 with contextlib.suppress(OSError):  # a read-only cache still serves
                     os.utime(candidate, follow_symlinks=False)
                 return Entry(candidate, meta), verdict, ""
@@ -313,6 +316,9 @@ class BuildCache:
                 make = functools.partial(build, verdict=verdict, why=why)
                 built = self._build(key, inputs, make, search)
         except OSError as error:  # a full disk, a read-only cache
+            inside = error.filename and Path(os.fsdecode(error.filename)).is_relative_to(self.root)
+            if not inside and error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                raise BuildError(f"the build failed: {error}; nothing was published") from None
             full = error.errno in (errno.ENOSPC, errno.EDQUOT)
             advice = "Free space, or point" if full else "Point"
             raise BuildError(
@@ -334,7 +340,11 @@ class BuildCache:
             fd = self._open_lock(key, "use")
         except OSError:
             return  # a read-only cache: whoever may prune it can write it, and is not us
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except OSError:  # no locks on this file system: nothing to hold
+            os.close(fd)
+            return
         self._held[key] = fd
 
     def release(self) -> None:
@@ -344,10 +354,24 @@ class BuildCache:
         self._held.clear()
 
     @contextlib.contextmanager
-    def _claim(self, key: str) -> Iterator[bool]:
-        """Whether no session holds ``key``; while True, none can start to."""
+    def _claim(self, key: str, ours_too: bool = True) -> Iterator[bool]:
+        """Whether no session holds ``key`` (``ours_too``: this one neither); while True,
+        none can start to. This session's own hold is set aside only to replace the key's
+        variants while building it, which nothing of this session runs meanwhile."""
         if key in self._held:
-            yield False
+            if ours_too:
+                yield False
+                return
+            fd = self._held[key]
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # no one else holds it
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_SH)
             return
         try:
             fd = self._open_lock(key, "use")
@@ -402,8 +426,8 @@ class BuildCache:
                 if variant.is_symlink():
                     continue
                 found.append(Entry(variant, self._meta(variant)))
-            except (OSError, ValueError):
-                continue
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # unreadable or of another format: a lookup of its key replaces it
         return sorted(found, key=lambda e: e.last_used)
 
     def leftovers(self) -> list[Leftover]:
@@ -510,17 +534,31 @@ class BuildCache:
             meta_file.chmod(0o644)
         except CompileFailed as failure:
             raise BuildError(self._keep_failure(key, scratch, str(failure))) from None
+        except (BuildError, OSError):  # said as it is; a full disk keeps nothing more
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        except Exception as error:  # what the compiler left cannot be published: kept
+            reason = f"the build could not be published: {type(error).__name__}: {error}"
+            raise BuildError(self._keep_failure(key, scratch, reason)) from None
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         variants = self._folder(self.base / "entries" / key)
         final = variants / sha256_json(recorded)[:16]
-        if os.path.lexists(final):  # a stale or corrupt variant of the same inputs
-            self._discard(final)
-        os.rename(staged, final)
-        shutil.rmtree(scratch, ignore_errors=True)
-        for old in self._variants(key)[KEEP_VARIANTS:]:
-            self._discard(old)
+        # A file edited in the clock tick its record was taken in would keep its ctime: let
+        # the coarse clock (1/HZ, at most 10 ms) move on before anyone can reach the entry.
+        time.sleep(0.02)
+        with self._claim(key, ours_too=False) as free:
+            if os.path.lexists(final):  # a stale or corrupt variant of the same inputs
+                if free:
+                    self._discard(final)
+                else:  # another session runs it: publish beside it
+                    final = variants / f"{final.name}.{uuid.uuid4().hex[:8]}"
+            os.rename(staged, final)
+            shutil.rmtree(scratch, ignore_errors=True)
+            if free:
+                for old in self._variants(key)[KEEP_VARIANTS:]:
+                    self._discard(old)
         return Entry(final, meta)
 
     @staticmethod
@@ -572,6 +610,8 @@ class BuildCache:
             meta = json.load(f)
         if isinstance(meta, dict) and "product_size" not in meta:  # recorded before sizes were
             meta["product_size"] = tree_size(entry / "product")
+        if isinstance(meta, dict):
+            meta.setdefault("hashes", {})  # recorded before hashes were: a lookup refuses it
         for field, kind in get_type_hints(EntryMeta).items():
             expected = get_origin(kind) or kind
             if not isinstance(meta[field], (int, float) if expected is float else expected):
@@ -631,19 +671,21 @@ class BuildCache:
                         "modification time were set back)"
                     )
                 moved.append(relative)
-            self._repair(product.parent, meta, found, moved)
+            for relative in moved:
+                meta["product"][relative] = found[relative]
+            if moved:
+                self._unrecorded.add(product.parent)
         if sha256_file(executable) != meta["sha256"]:
             return "the executable's content changed since it was built"
         return None
 
-    @staticmethod
-    def _repair(
-        entry: Path, meta: EntryMeta, found: dict[str, list[Any]], moved: list[str]
-    ) -> None:
-        """Record the new ctimes of files whose content was just found unchanged (a hard link
-        made to them and removed, a chmod and back), so the next lookup need not read them."""
-        for relative in moved:
-            meta["product"][relative] = found[relative]
+    def _repair(self, entry: Path, meta: EntryMeta) -> None:
+        """On a hit: record the new ctimes of files whose content was just found unchanged
+        (a hard link made to them and removed, a chmod and back), so the next lookup need not
+        read them again."""
+        if entry not in self._unrecorded:
+            return
+        self._unrecorded.discard(entry)
         fresh = entry / f".meta.{uuid.uuid4().hex[:8]}"
         try:
             fresh.write_text(json.dumps(meta, indent=1, sort_keys=True))
@@ -654,13 +696,16 @@ class BuildCache:
                 fresh.unlink()
 
     def _sweep(self, key: str) -> None:
-        """Under the key's lock: drop builds of it that were killed, and corrupt entries."""
+        """Under the key's lock: drop builds of it that were killed, and corrupt entries
+        (unless another session holds the key: it may be running one it found whole)."""
         for leftover in self._children(self.base / "tmp"):
             if leftover.name.startswith(f"{key}."):
                 self._discard(leftover)
-        for variant in self._variants(key):
-            if self._check(variant)[0] is Verdict.CORRUPT:
-                self._discard(variant)
+        with self._claim(key, ours_too=False) as free:
+            if free:
+                for variant in self._variants(key):
+                    if self._check(variant)[0] is Verdict.CORRUPT:
+                        self._discard(variant)
 
     def _discard(self, path: Path) -> None:
         """Out of sight at once (one rename), deleted after; a link is removed, not followed."""

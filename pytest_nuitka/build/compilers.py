@@ -214,7 +214,13 @@ class NuitkaCompiler:
             )
         if done.returncode != 0:
             raise CompileFailed(f"Nuitka exited with status {done.returncode}\n{tail(log)}")
-        executable = self._publish(request, workdir, product)
+        try:
+            executable = self._publish(request, workdir, product)
+        except FileNotFoundError as error:
+            raise CompileFailed(
+                f"Nuitka exited with status 0 but did not write what it was asked for "
+                f"({error.filename})\n{tail(log)}"
+            ) from None
         try:
             read = read_report(workdir / "report.xml", workdir, request.env.get("HOME"))
         except (OSError, ET.ParseError, UnicodeError, BuildError) as error:

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,7 +106,35 @@ def module_search_path(env: Mapping[str, str], site: bool = True) -> tuple[str, 
     where imports that are not beside the script resolve (PYTHONPATH and, with ``site``,
     site-packages and what .pth files add)."""
     variables = tuple((name, env.get(name)) for name in SEARCH_PATH_VARS)
-    return _module_search_path(variables, site)
+    # Asked again only when a .pth file where the last answer looked changed: a .pth file
+    # repointed, added or removed moves the path (each lookup resolves imports along it).
+    while True:
+        found = _module_search_path(variables, site)
+        if _pth_signature(found) == _pth_signature_when(variables, site):
+            return found
+        _module_search_path.cache_clear()
+        _pth_signature_when.cache_clear()
+
+
+def _pth_signature(search: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """Each .pth file in the folders of ``search``: name, size, modification time."""
+    found = []
+    for folder in search:
+        with contextlib.suppress(OSError), os.scandir(folder) as listing:
+            for entry in listing:
+                if entry.name.endswith(".pth"):
+                    with contextlib.suppress(OSError):
+                        info = entry.stat()
+                        found.append((entry.path, info.st_size, info.st_mtime_ns))
+    return tuple(sorted(found))
+
+
+@functools.cache
+def _pth_signature_when(
+    variables: tuple[tuple[str, str | None], ...], site: bool
+) -> tuple[tuple[str, int, int], ...]:
+    """The .pth files as they were when the cached search path was read (right after)."""
+    return _pth_signature(_module_search_path(variables, site))
 
 
 @functools.cache
@@ -146,8 +175,16 @@ def startup_code(search: tuple[str, ...]) -> dict[str, str]:
                 if entry.name.endswith(".pth") and entry.is_file():
                     with open(entry.path, "rb") as f:
                         code = [line for line in f if line.startswith((b"import ", b"import\t"))]
-                    if code:
-                        found[entry.path] = hashlib.sha256(b"".join(code)).hexdigest()
+                    if not code:
+                        continue
+                    digest = hashlib.sha256(b"".join(code))
+                    # The modules those lines import from beside the file: an editable
+                    # install's finder, whose MAPPING says where its package lives.
+                    for name in sorted(set(re.findall(rb"import\s+([\w.]+)", b"".join(code)))):
+                        module = os.path.join(folder, os.fsdecode(name) + ".py")
+                        with contextlib.suppress(OSError), open(module, "rb") as f:
+                            digest.update(name + b"\0" + f.read())
+                    found[entry.path] = digest.hexdigest()
     return found
 
 

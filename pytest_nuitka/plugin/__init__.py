@@ -25,7 +25,7 @@ from pytest_nuitka.plugin import hookspecs as hooks
 from pytest_nuitka.plugin import markers, remedies
 from pytest_nuitka.plugin.fixture import BUILDER, SCHEDULER, nuitka
 from pytest_nuitka.plugin.items import LOOKAHEAD, CaseFile, ExpectedIssue, Lookahead
-from pytest_nuitka.plugin.options import add_options, read_settings
+from pytest_nuitka.plugin.options import add_options, read_settings, results_file
 from pytest_nuitka.plugin.results import KNOWN_ISSUES_PROPERTY, ResultsRecorder
 from pytest_nuitka.run import process
 from pytest_nuitka.run.scheduler import RunStats, Scheduler, default_slots
@@ -89,7 +89,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "nuitka_known_issue(issue, *conditions): strict expected failure where every "
         "condition holds",
     )
-    results = config.getoption("nuitka_results")
+    try:
+        results = results_file(config.getoption("nuitka_results"))
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
     if results and not workerinput:
         config.pluginmanager.register(ResultsRecorder(Path(results)), "nuitka-results")
     if config.pluginmanager.hasplugin("xdist") and not workerinput:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -167,6 +168,34 @@ def jobs(value: Any) -> int:
     return number
 
 
+def seconds(name: str, value: Any, default: float) -> float:
+    """A time limit: a finite number of seconds above 0 (a limit of 0 or less would kill
+    every build or run at once, and read as no limit where 0 means unset)."""
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{name}: {value}: give a number of seconds above 0 (e.g. 600)")
+    return number
+
+
+def results_file(value: Any) -> str | None:
+    """Where --nuitka-results goes, checked before the session runs for an hour."""
+    if not value:
+        return None
+    path = Path(str(value)).expanduser()
+    existing = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("/"))
+    if path.is_dir() or not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise ValueError(
+            f"--nuitka-results {value}: cannot write a file there; give a file in a folder "
+            "you can write (created if missing)"
+        )
+    return str(path)
+
+
 def _read(config: pytest.Config, get: Any) -> Settings:
     default = Settings()
     cache_dir = get("nuitka_cache_dir") or os.environ.get(CACHE_ENV_VAR) or default.cache_dir
@@ -178,8 +207,12 @@ def _read(config: pytest.Config, get: Any) -> Settings:
             cache_bytes=parse_size(str(size)) if size else default.cache_bytes,
             rebuild=bool(get("nuitka_rebuild")),
             mode=Mode(get("nuitka_mode") or default.mode),
-            build_timeout=float(get("nuitka_build_timeout") or default.build_timeout),
-            run_timeout=float(get("nuitka_run_timeout") or default.run_timeout),
+            build_timeout=seconds(
+                "nuitka_build_timeout", get("nuitka_build_timeout"), default.build_timeout
+            ),
+            run_timeout=seconds(
+                "nuitka_run_timeout", get("nuitka_run_timeout"), default.run_timeout
+            ),
             jobs=jobs(get("nuitka_jobs")),
             nuitka_args=tuple(config.getini("nuitka_args")),
             frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),

@@ -76,17 +76,22 @@ class ResultsRecorder:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         versions = cell(os.environ)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(
-            json.dumps(
-                {
-                    "cell": cell_label(versions),
-                    "versions": versions,
-                    "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                    "commit": commit_of(session.config.rootpath),
-                    "results": list(self.rows.values()),
-                },
-                indent=1,
-            )
-            + "\n"
+        text = json.dumps(
+            {
+                "cell": cell_label(versions),
+                "versions": versions,
+                "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "commit": commit_of(session.config.rootpath),
+                "results": list(self.rows.values()),
+            },
+            indent=1,
         )
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        try:  # a reader never sees half a file; a folder gone meanwhile ends nothing
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(text + "\n", encoding="utf-8")
+            partial.replace(self.path)
+        except OSError as error:
+            terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+            if terminal is not None:
+                terminal.write_line(f"nuitka: the results were not written to {self.path}: {error}")

@@ -27,8 +27,8 @@ def load_outputs(folder: Path) -> dict[str, Any]:
             if path.suffix == ".json":
                 found[name[:-5]] = json.loads(path.read_text(encoding="utf-8"))
                 continue
-        except (ValueError, OSError, EOFError):
-            pass  # not what its suffix says (a cut .npy, JSON that is not): compared as bytes
+        except Exception:  # not what its suffix says (a cut .npz, JSON that is not): as bytes
+            pass
         raw = path.read_bytes()
         try:
             found[name] = raw.decode("utf-8")

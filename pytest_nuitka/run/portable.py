@@ -94,11 +94,12 @@ def probe() -> str | None:
 
 
 def clean_room(
-    dist: Path, hidden: Iterable[Path], needed: Iterable[Path], folder: Path
+    shipped: Path, place: Path, hidden: Iterable[Path], needed: Iterable[Path], folder: Path
 ) -> list[str]:
-    """The command prefix that runs a program with ``hidden`` folders emptied, ``dist``
-    read-only and the system's libraries cut down to the policy's. ``needed``: folders the
-    run uses, which must stay visible; ``folder``: where the room's spec and scratch go."""
+    """The command prefix that runs a program with ``shipped`` (a dist or a onefile binary)
+    shown read-only at ``place`` (see ``fresh_place``), ``hidden`` folders emptied and the
+    system's libraries cut down to the policy's. ``needed``: folders the run uses, which must
+    stay visible; ``folder``: where the room's spec and scratch go."""
     reason = probe()
     if reason:
         raise Unavailable(reason)
@@ -117,7 +118,7 @@ def clean_room(
         json.dumps(
             {
                 "hide": [str(p) for p in hide],
-                "read_only": str(dist),
+                "bind": [str(shipped), str(place)],
                 "scratch": str(scratch),
                 "filter": [str(p) for p in libraries.search_path()],
                 "kept": sorted(str(p) for p in libraries.kept_on_target()),
@@ -128,20 +129,17 @@ def clean_room(
     return [*UNSHARE, sys.executable, "-I", "-S", str(ROOM), str(spec)]
 
 
-def fresh_copy(source: Path, into: Path) -> Path:
-    """A copy of a dist folder or a onefile binary under ``into``, same name, hard-linked
-    where the file system allows (dists are large; the clean room mounts the copy read-only,
-    so the cached entry cannot change)."""
+def fresh_place(source: Path, into: Path) -> Path:
+    """Where the clean room shows a dist folder or a onefile binary: ``into``/its name, an
+    empty folder or file that the room binds the cached one over, read-only. Nothing is
+    copied (dists are gigabytes) and nothing is linked (a hard link moves every cached file's
+    inode change time, which the cache holds its entries to)."""
     target = into / source.name
     into.mkdir(parents=True)
     if source.is_dir():
-        try:
-            shutil.copytree(source, target, symlinks=True, copy_function=os.link)
-        except OSError:
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(source, target, symlinks=True)
+        target.mkdir()
     else:
-        shutil.copy2(source, target)
+        target.touch()
     return target
 
 

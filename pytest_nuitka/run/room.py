@@ -5,9 +5,11 @@ It is a plain script on the standard library (it imports nothing of the plugin) 
 hides the very Python it runs on: each mount is a system call through ctypes, so that the
 set-up keeps working while the folders it came from disappear.
 
-The spec says what to hide (folders emptied), which folder to make read-only (the dist),
-which system library folders to filter (every library in them disappears but those listed as
-kept; other files and folders stay), a scratch folder, and the program to become.
+The spec says what to show elsewhere read-only (the cached dist, bound at a fresh place
+before anything is hidden, so that the entry is neither copied nor touched), what to hide
+(folders emptied), which system library folders to filter (every library in them disappears
+but those listed as kept; other files and folders stay), a scratch folder, and the program
+to become.
 """
 
 import ctypes
@@ -44,9 +46,9 @@ def hide(folder: str) -> None:
     mount("none", folder, "tmpfs", 0, "size=16k,mode=755")
 
 
-def read_only(folder: str) -> None:
-    mount(folder, folder, None, MS_BIND)
-    mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+def bind_read_only(source: str, target: str) -> None:
+    mount(source, target, None, MS_BIND | MS_REC)
+    mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
 
 
 def filtered(folder: str, kept: set[str], scratch: str) -> None:
@@ -73,9 +75,9 @@ def main() -> None:
     with open(sys.argv[1]) as handle:
         spec = json.load(handle)
     try:
+        bind_read_only(*spec["bind"])
         for folder in spec["hide"]:
             hide(folder)
-        read_only(spec["read_only"])
         scratch = spec["scratch"]
         mount("none", scratch, "tmpfs", 0, "mode=755")
         kept = set(spec["kept"])
