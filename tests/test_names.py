@@ -15,6 +15,7 @@ import pytest
 from pytest_nuitka.build.builder import check_names
 from pytest_nuitka.build.compilers import read_report
 from pytest_nuitka.check import diagnose
+from pytest_nuitka.check.difference import table
 from pytest_nuitka.errors import BuildError, printable
 
 if TYPE_CHECKING:
@@ -162,3 +163,15 @@ def test_a_data_folder_holding_a_name_that_is_not_utf8_is_refused(tmp_path: Path
     (tmp_path / "checkpoint" / os.fsdecode(b"w\xe4hrung.bin")).write_bytes(b"")
     with pytest.raises(BuildError, match=r"checkpoint/w\\xe4hrung\.bin: this path has bytes"):
         check_names(tmp_path / "app.py", [tmp_path / "checkpoint"])
+
+
+def test_failure_tables_line_up_as_a_terminal_shows_them() -> None:
+    shown = table(
+        ["name", "script", "binary"],
+        [["结果.txt", "yes", "-"], [os.fsdecode(b"bad\xff.txt"), "-", "yes"]],
+    )
+    assert shown.splitlines() == [
+        "  name         script  binary",
+        "  结果.txt     yes     -",  # two columns a character
+        "  bad\\xff.txt  -       yes",
+    ]

@@ -4,11 +4,14 @@ most checks come down to."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from pytest_nuitka.errors import printable
 
 WORST = 5  # rows shown per table
 Tolerance = float | Mapping[str, float]
@@ -36,12 +39,22 @@ def tolerance_for(spec: Tolerance, name: str) -> float:
 
 
 def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    """Columns aligned as a terminal shows them: a name that is not UTF-8 as ``\\xff``, a
+    Chinese character two columns wide."""
+    cells = [
+        [printable(str(c)) for c in header],
+        *[[printable(str(c)) for c in row] for row in rows],
+    ]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(cells[0]))]
     return "\n".join(
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        "  "
+        + "  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip()
         for row in cells
     )
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def compare_array(
