@@ -358,35 +358,27 @@ class BuildCache:
         """Whether no session holds ``key`` (``ours_too``: this one neither); while True,
         none can start to. This session's own hold is set aside only to replace the key's
         variants while building it, which nothing of this session runs meanwhile."""
-        if key in self._held:
-            if ours_too:
-                yield False
-                return
-            fd = self._held[key]
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # no one else holds it
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_SH)
+        own = self._held.get(key)
+        if own is not None and ours_too:
+            yield False
             return
         try:
-            fd = self._open_lock(key, "use")
+            fd = own if own is not None else self._open_lock(key, "use")
         except (OSError, BuildError):
             yield False
             return
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while another holds it
             except BlockingIOError:
                 yield False
                 return
             yield True
         finally:
-            os.close(fd)
+            if own is None:
+                os.close(fd)
+            else:
+                fcntl.flock(fd, fcntl.LOCK_SH)  # held again as before
 
     def secure(self) -> None:
         """Create the cache folders with safe modes whatever the umask, and refuse a cache
