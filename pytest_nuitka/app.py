@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_nuitka.build import libraries
-from pytest_nuitka.check import compare, diagnose
+from pytest_nuitka.check import compare, diagnose, tally
 from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
 from pytest_nuitka.check.roundtrip import RoundTrip, RoundTrips, Tool, directions
 from pytest_nuitka.errors import CheckFailed, NotRun, NuitkaPluginError
@@ -21,7 +22,7 @@ from pytest_nuitka.run import portable, runs
 from pytest_nuitka.run.normalize import DEFAULT, Policy, parse_noise
 from pytest_nuitka.run.runs import Side
 from pytest_nuitka.run.scheduler import Scheduler, shared
-from pytest_nuitka.settings import Mode
+from pytest_nuitka.settings import Mode, seconds
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
 
@@ -34,7 +35,7 @@ class Defaults:
     policy: Policy = DEFAULT
     comparators: Mapping[str, Comparator | str] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
-    stderr: bool = False
+    stderr: bool = True
 
 
 Noise = Mapping[str, str] | Sequence[tuple[str, str]] | Sequence[str]
@@ -64,11 +65,13 @@ class RunPair:
 
     def _fail_on(self, differences: list[Difference], policy: Policy | None = None) -> None:
         __tracebackhide__ = True
+        policy = policy or self.defaults.policy
+        if not differences and compare.same_failure(self.script, self.binary, policy):
+            tally.both_failed(self.script.failure(policy).headline)
         if differences:
             title = f"binary differs from script in {len(differences)} check(s): " + ", ".join(
                 d.title for d in differences
             )
-            policy = policy or self.defaults.policy
             after = compare.warning_notes(self.script, self.binary, policy)
             if any(d.title.startswith(("stdout", "stderr", "exception")) for d in differences):
                 after.append("normalised with " + policy.describe())
@@ -207,11 +210,13 @@ class App:
         resolve: Callable[[str | Path], Path],
         defaults: Defaults | None = None,
         scheduler: Scheduler | None = None,
+        ship: Sequence[str] = (),
     ) -> None:
         self.script = script
         self.binary = binary
         self.mode = mode
         self.options = tuple(options)  # the Nuitka options it was built with
+        self.ship = tuple(ship)  # the packages it carries uncompiled
         self.env = dict(env)
         self.timeout = timeout
         self.workdir = workdir
@@ -235,7 +240,7 @@ class App:
             stdin=stdin.encode() if isinstance(stdin, str) else stdin,
             env={**self.env, **(env or {})},
             files=tuple(self._resolve(f) for f in files),
-            timeout=timeout or self.timeout,
+            timeout=seconds("timeout", timeout, self.timeout),
         )
 
     def _run(
@@ -254,9 +259,13 @@ class App:
             self.script.parent if side == Side.BINARY and self.mode == Mode.ACCELERATED else None
         )
         folder = self.workdir(f"{number}-{side}")
-        return runs.run(
+        done = runs.run(
             side, command, paths, invocation, folder, base_env, source_dir=beside, read=read
         )
+        return self._built(done) if side == Side.BINARY else done
+
+    def _built(self, run: runs.Run) -> runs.Run:
+        return dataclasses.replace(run, build=runs.Build(self.mode, self.options, self.ship))
 
     def _clean_room(self, number: int) -> tuple[Path, Path, list[str]]:
         """The run's folder, a fresh copy of the binary (with its dist) in it, and the command
@@ -294,7 +303,7 @@ class App:
         assert self.binary is not None
         home = folder / "home"
         home.mkdir()
-        return runs.run(
+        done = runs.run(
             Side.BINARY,
             [*room, str(binary)],
             [self.script, self.binary, binary],
@@ -303,6 +312,7 @@ class App:
             base_env=portable.scrubbed_environment(base_env or os.environ, home),
             read=read,
         )
+        return self._built(done)
 
     def call(
         self,
@@ -449,7 +459,7 @@ class App:
             )
         dist = self.binary.parent
         found, links = libraries.foreign(dist), libraries.links_out(dist)
-        if found or links:
+        if any(item.fails for item in found) or links:
             raise CheckFailed(libraries.report(dist, found, links))
 
     def roundtrip(

@@ -11,7 +11,7 @@ from pytest_nuitka.errors import NuitkaPluginError
 from pytest_nuitka.remedy import Remedy
 from pytest_nuitka.run.normalize import Policy, parse_noise
 from pytest_nuitka.run.scheduler import Scheduler
-from pytest_nuitka.settings import MODES, Mode, Settings
+from pytest_nuitka.settings import MODES, Mode, Settings, seconds
 
 
 def comparison_defaults(settings: Settings) -> Defaults:
@@ -93,13 +93,14 @@ class Nuitka:
         paths = [self.path(d) for d in data]
         if self.remedy is not None and self.remedy.script == source:
             paths, options = self.remedy.apply(paths, options)
-        binary, built_with = None, ()
+        binary, built_with, shipped = None, (), ()
         if self.enabled:
             entry = self._builder.build(
                 source, mode=mode, options=options, data=paths, ship=ship, env=env
             )
             binary = entry.executable
             built_with = tuple(entry.meta["inputs"]["options"])
+            shipped = tuple(entry.meta["inputs"].get("ship", ()))
         self._apps += 1
         prefix = f"app{self._apps}"
         self.last = App(
@@ -108,10 +109,11 @@ class Nuitka:
             mode=mode,
             options=built_with,
             env=env,
-            timeout=timeout or self.settings.run_timeout,
+            timeout=seconds("timeout", timeout, self.settings.run_timeout),
             workdir=lambda name: self._workdir(f"{prefix}-{name}"),
             resolve=self.path,
             defaults=comparison_defaults(self.settings),
             scheduler=self.scheduler,
+            ship=shipped,
         )
         return self.last

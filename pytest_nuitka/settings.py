@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 CACHE_ENV_VAR = "PYTEST_NUITKA_CACHE_DIR"
 DEFAULT_CACHE_SIZE = "20G"
@@ -55,7 +57,7 @@ class Settings:
     noise: tuple[str, ...] = ()  # "REGEX -> REPLACEMENT"
     comparators: tuple[str, ...] = ()  # "PATTERN = builtin or module:function"
     exclude: tuple[str, ...] = ()
-    stderr: bool = False
+    stderr: bool = True
 
 
 def parse_size(text: str) -> int:
@@ -94,3 +96,17 @@ def check_comparison(settings: Settings) -> Settings:
         except ValueError as error:
             raise ValueError(f"nuitka_comparators: {error}") from None
     return settings
+
+
+def seconds(name: str, value: Any, default: float) -> float:
+    """A time limit: a finite number of seconds above 0 (a limit of 0 or less would kill
+    every build or run at once, and read as no limit where 0 means unset)."""
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{name}: {value}: give a number of seconds above 0 (e.g. 600)")
+    return number

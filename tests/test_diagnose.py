@@ -3,12 +3,14 @@ by a model zoo expectation that names it (in the matrix cell where it happens)."
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose, known_issues
+from pytest_nuitka.run.runs import Build, Run, Side
 
 if TYPE_CHECKING:
     from pytest_nuitka.session import Nuitka
@@ -70,6 +72,109 @@ def test_torch_jit_disabled_in_the_binary(nuitka: Nuitka) -> None:
     assert "module: Scorer script module: False" in pair.binary.stdout
     assert "script module: True" in pair.script.stdout
     assert (pair.script.runtime["torch_jit"], pair.binary.runtime["torch_jit"]) == (True, False)
+
+
+@pytest.mark.nuitka_requires("torch")
+def test_torch_jit_disabled_in_an_app_without_emit(nuitka: Nuitka) -> None:
+    """No runtime record: the binary's environment and the app's use of torch.jit are the
+    evidence. With the JIT off on both sides nothing is Nuitka's, and nothing is named."""
+    app = nuitka.compile("apps/torch_jit_plain/app.py")
+    pair = app.run_both(binary_env={"PYTORCH_JIT": "0"})
+    with pytest.raises(DiagnosedFailure) as failure:
+        pair.assert_match()
+    assert ids(failure) == ["torch-jit-disabled"]
+    assert (
+        "seen: PYTORCH_JIT=0 in the binary's environment, not the script's; the app uses "
+        "torch.jit.trace (app.py:18)" in str(failure.value)
+    )
+    assert pair.binary.runtime == {}
+    both_off = app.run_both(env={"PYTORCH_JIT": "0"})
+    both_off.assert_match()
+    assert "script module: False" in both_off.binary.stdout
+    assert diagnose([both_off.script, both_off.binary]) == []
+
+
+@pytest.mark.nuitka_requires("torch")
+def test_the_jit_off_in_both_runs_by_their_records_is_not_the_binarys(nuitka: Nuitka) -> None:
+    app = nuitka.compile(ZOO / "torch_jit_trace" / "app.py")
+    pair = app.run_both("trace", env={"PYTORCH_JIT": "0"})
+    pair.assert_match()
+    assert (pair.script.runtime["torch_jit"], pair.binary.runtime["torch_jit"]) == (False, False)
+    assert diagnose([pair.script, pair.binary]) == []
+
+
+def test_a_standalone_build_with_the_jit_switched_off_is_evidence(tmp_path: Path) -> None:
+    """Built standalone with Nuitka's switch off and torch compiled in: Nuitka sets
+    PYTORCH_JIT=0 inside the binary, where no environment shows it. Shipping torch (the switch
+    then has no effect) or an accelerated build is no evidence."""
+    app = tmp_path / "app.py"
+    app.write_text("import torch\nmodule = torch.jit.script(torch.nn.Identity())\n")
+    off = "--module-parameter=torch-disable-jit=yes"
+
+    def probe(build: Build) -> list[str]:
+        script = run_of(Side.SCRIPT, ("python", str(app)))
+        binary = dataclasses.replace(run_of(Side.BINARY, ("app.bin",)), build=build)
+        return [d.issue.id for d in diagnose([script, binary])]
+
+    assert probe(Build("standalone", (off,))) == ["torch-jit-disabled"]
+    assert probe(Build("onefile", (off,))) == ["torch-jit-disabled"]
+    assert probe(Build("standalone", (off,), ship=("torch",))) == []
+    assert probe(Build("accelerated", (off,))) == []
+    assert probe(Build("standalone", ("--module-parameter=torch-disable-jit=no",))) == []
+    app.write_text("import torch\nprint(torch.ones(1))\n")
+    assert probe(Build("standalone", (off,))) == []
+
+
+def run_of(side: Side, argv: tuple[str, ...], env: dict[str, str] | None = None) -> Run:
+    return Run(
+        side=side,
+        argv=argv,
+        cwd=Path("/nowhere/cwd"),
+        returncode=1,
+        raw_stdout=b"",
+        raw_stderr=b"",
+        stdout="",
+        outputs={},
+        seconds=0.1,
+        timed_out=False,
+        timeout=10,
+        env=env or {},
+    )
+
+
+def test_legacy_keras_evidence_is_an_import_of_tensorflow_keras(tmp_path: Path) -> None:
+    """Nuitka rewrites imports only: an app reaching tf.keras through the attribute is not
+    rewritten, and the variable must be set for the binary."""
+    app = tmp_path / "app.py"
+    legacy = {"TF_USE_LEGACY_KERAS": "1"}
+
+    def probe(source: str, env: dict[str, str]) -> list[str]:
+        app.write_text(source)
+        script = run_of(Side.SCRIPT, ("python", str(app)), env)
+        binary = run_of(Side.BINARY, ("app.bin",), env)
+        return [d.issue.id for d in diagnose([script, binary])]
+
+    assert probe("from tensorflow.keras import layers\n", legacy) == ["legacy-keras-rewrite"]
+    assert probe("import tensorflow.keras\n", legacy) == ["legacy-keras-rewrite"]
+    assert probe("from tensorflow.keras import layers\n", {}) == []
+    assert probe("import tensorflow as tf\nm = tf.keras.Sequential()\n", legacy) == []
+    (tmp_path / "model.py").write_text("from tensorflow.keras.layers import Dense\n")
+    assert probe("import model\n", legacy) == ["legacy-keras-rewrite"]
+
+
+@pytest.mark.nuitka_requires("tf-keras", "env:TF_USE_LEGACY_KERAS=1")
+def test_legacy_keras_rewrite_in_an_app_without_emit(nuitka: Nuitka) -> None:
+    app = nuitka.compile("apps/legacy_keras_plain/app.py")
+    run = app.run_both()
+    with pytest.raises(DiagnosedFailure) as failure:
+        run.assert_match()
+    assert ids(failure) == ["legacy-keras-rewrite"]
+    assert "model class from tf_keras" in run.script.stdout
+    assert "model class from keras" in run.binary.stdout
+    assert (
+        "seen: TF_USE_LEGACY_KERAS=1 in the binary's environment, and the app imports "
+        "tensorflow.keras (app.py:4)" in str(failure.value)
+    )
 
 
 @pytest.mark.parametrize("mode", ["accelerated", "standalone"])

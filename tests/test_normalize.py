@@ -1,7 +1,7 @@
-from pytest_nuitka.run.normalize import normalize
+from pytest_nuitka.run.normalize import Policy, normalize
 
 
-def test_paths_addresses_timings_and_progress_bars() -> None:
+def test_paths_and_progress_bars_by_default_addresses_and_timings_learned() -> None:
     text = (
         "model at 0x7f3a2b1c9d10 loaded from /run/1/app.py\n"
         "1/1 ━━━━━━━━━━━━━━━━━━━━ 0s 45ms/step\r\n"
@@ -10,8 +10,25 @@ def test_paths_addresses_timings_and_progress_bars() -> None:
         "5 samples, 3 classes"
     )
     assert normalize(text, {"/run/1/app.py": "<app>"}) == (
+        "model at 0x7f3a2b1c9d10 loaded from <app>\n"
+        "done in 1.25s, wrote <tmp>\n5 samples, 3 classes"
+    )
+    opted = Policy(rules=("addresses", "timings"))
+    assert normalize(text, {"/run/1/app.py": "<app>"}, policy=opted) == (
         "model at 0x<addr> loaded from <app>\ndone in <time>, wrote <tmp>\n5 samples, 3 classes"
     )
+
+
+def test_the_address_rule_masks_only_long_hexadecimal_numbers() -> None:
+    opted = Policy(rules=("addresses",))
+    assert normalize("flags 0x1f, id 0xabcde", {}, policy=opted) == "flags 0x1f, id 0xabcde"
+    assert normalize("at 0x7f3a2b", {}, policy=opted) == "at 0x<addr>"
+
+
+def test_stderr_rules_leave_stdout_alone() -> None:
+    text = '<app>:2: SyntaxWarning: "is" with a literal\n  if x is 1:\n\nok'
+    assert normalize(text, {}) == text
+    assert normalize(text, {}, stream="stderr") == "ok"
 
 
 def test_coloured_keras_bar_with_backspaces_is_dropped() -> None:

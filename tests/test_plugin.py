@@ -151,8 +151,8 @@ def test_mismatch_prints_tables(pytester: pytest.Pytester, plugin_run: PluginRun
         [
             "binary differs from script in 3 check(s): stdout (normalised), logits, argmax(logits)",
             "[[]stdout (normalised)[]]",
-            "*-compiled: False at 0x<addr>",
-            "*+compiled: True at 0x<addr>",
+            "*-compiled: False at 0x7f3a2b1c9d10",
+            "*+compiled: True at 0x7f3a2b1c9d10",
             "[[]logits[]]",
             "  3 of 6 elements differ (bit-identical); worst 3:",
             "  index * script * binary * |diff| * rel",

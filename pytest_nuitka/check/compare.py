@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_nuitka.check import artifacts
+from pytest_nuitka.check import artifacts, learned
 from pytest_nuitka.check.difference import (
     WORST,
     Comparator,
@@ -22,6 +22,7 @@ from pytest_nuitka.check.difference import (
     table,
     tolerance_for,
 )
+from pytest_nuitka.errors import NuitkaPluginError
 from pytest_nuitka.run import failures
 from pytest_nuitka.run.normalize import DEFAULT, Policy
 from pytest_nuitka.run.runs import Run, Side
@@ -31,7 +32,17 @@ STDERR_TAIL = 15
 
 def check_exit(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
     """Same exit status, and the same failure: every traceback printed (chained causes,
-    detail lines, a child process's), or for a failure without one its last stderr line."""
+    detail lines, a child process's), or for a failure without one its last stderr line.
+    Two runs killed at their time limit are not a match: nothing was compared."""
+    if script.timed_out and binary.timed_out:
+        return [
+            Difference(
+                "inconclusive",
+                f"  both sides were killed at their time limit ({script.timeout:g}s, "
+                f"{binary.timeout:g}s): nothing was compared; give the runs more time "
+                "(timeout=..., --nuitka-run-timeout) or smaller inputs",
+            )
+        ]
     found = []
     if (script.returncode, script.timed_out) != (binary.returncode, binary.timed_out):
         found.append(Difference("exit", f"  script: {script.status}\n  binary: {binary.status}"))
@@ -60,24 +71,48 @@ def _diff(left: list[str], right: list[str], what: str) -> str:
 
 
 def check_stdout(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
-    return _stdout_diff(script, binary, policy) + _past_capture(script, binary)
-
-
-def _stdout_diff(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
-    return _text_diff("stdout", script.normalized_stdout(policy), binary.normalized_stdout(policy))
+    return _text_diff("stdout", script, binary, policy) + _past_capture(script, binary)
 
 
 def check_stderr(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:
-    """Opt-in: the whole stderr, normalised, without TensorFlow's start-up chatter."""
-    return _text_diff("stderr", script.normalized_stderr(policy), binary.normalized_stderr(policy))
+    """The whole stderr, normalised, without TensorFlow's start-up chatter; tracebacks are
+    the exit check's."""
+    return _text_diff("stderr", script, binary, policy)
 
 
-def _text_diff(stream: str, left: str, right: str) -> list[Difference]:
+def _text(run: Run, stream: str, policy: Policy) -> str:
+    return run.normalized_stdout(policy) if stream == "stdout" else run.normalized_stderr(policy)
+
+
+def _text_diff(stream: str, script: Run, binary: Run, policy: Policy) -> list[Difference]:
+    """Equal once normalised, or different only where a second run of the script differs
+    from its first (rule ``learned``)."""
+    left, right = _text(script, stream, policy), _text(binary, stream, policy)
     if left == right:
         return []
-    return [
-        Difference(f"{stream} (normalised)", _diff(left.splitlines(), right.splitlines(), stream))
-    ]
+    detail = _diff(left.splitlines(), right.splitlines(), stream)
+    again = second_run(script, policy)
+    if isinstance(again, str):
+        detail += f"\n  (no noise learned: {again})"
+    elif again is not None:
+        found = learned.learn(left, _text(again, stream, policy))
+        if found.explains(right):
+            return []
+        judged = found.describe()
+        detail += "\n  judged noise, as two runs of the script differ there (rule learned):"
+        detail += "".join(f"\n    {line}" for line in judged) if judged else " nothing"
+    return [Difference(f"{stream} (normalised)", detail)]
+
+
+def second_run(script: Run, policy: Policy) -> Run | str | None:
+    """The script's run again, the same way (once per run), where noise is learned; a
+    sentence where it could not run."""
+    if not policy.has("learned") or script.redo is None:
+        return None
+    try:
+        return script.redo({})
+    except (OSError, NuitkaPluginError) as error:
+        return f"the script's second run failed to start ({error})"
 
 
 def check_runtime(script: Run, binary: Run) -> list[Difference]:
@@ -114,8 +149,7 @@ def warning_notes(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[st
         only = [w for w in dict.fromkeys(mine) if w not in theirs]
         if only:
             notes.append(
-                f"note: printed only by the {side} (stderr is not compared; "
-                "stderr=True compares it):\n" + "\n".join(f"  {w}" for w in only[:WORST])
+                f"note: printed only by the {side}:\n" + "\n".join(f"  {w}" for w in only[:WORST])
             )
     return notes
 

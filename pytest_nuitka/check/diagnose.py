@@ -1,8 +1,10 @@
 """Name the known issue behind a failing check, from the table in ``known_issues.toml``.
 
-A diagnosis rests on evidence from the failing check's own runs: what they printed, the
-environment they got, and what they loaded (the runtime record of ``pytest_nuitka.emit``);
-never on a build option alone, which may have had no effect.
+A diagnosis rests on evidence the plugin sees itself in the failing check's own runs: what
+they printed, the environment they got, how the binary was built and what the app's source
+imports. The runtime record of ``pytest_nuitka.emit`` (what a process really loaded) adds
+evidence where the app imports it, and is never required. A build option alone is never
+enough: it may have had no effect.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pytest_nuitka.check import source as source_evidence
 from pytest_nuitka.check.compare import render
 from pytest_nuitka.check.difference import Difference
 from pytest_nuitka.errors import CheckFailed
@@ -81,10 +84,24 @@ def _keras(run: Run) -> tuple[str, ...] | None:
     return tuple(found) if isinstance(found, list) else None
 
 
+LEGACY_VALUES = ("1", "true", "True", "yes")
+TORCH_JIT_OFF = "--module-parameter=torch-disable-jit=yes"
+
+
+def _script_source(runs: Sequence[Run]) -> Path | None:
+    for run in runs:
+        if run.side == Side.SCRIPT and len(run.argv) > 1:
+            return Path(run.argv[1])
+    return None
+
+
 def _keras_differs(runs: Sequence[Run]) -> tuple[str, str] | None:
-    """Two runs of the check loaded the model code of different Keras implementations; named
-    in the binary when one of them is."""
+    """Two runs of the check loaded the model code of different Keras implementations (their
+    records say so); without records, the binary ran with TF_USE_LEGACY_KERAS set and the
+    app's source imports tensorflow.keras, which Nuitka rewrites at compile time."""
     recorded = [run for run in runs if _keras(run)]
+    if not recorded:
+        return _legacy_keras_rewritten(runs)
     for pair in itertools.combinations(recorded, 2):
         if _keras(pair[0]) != _keras(pair[1]):
             first, second = sorted(pair, key=lambda run: run.side == Side.BINARY)
@@ -93,6 +110,23 @@ def _keras_differs(runs: Sequence[Run]) -> tuple[str, str] | None:
                 f"the {second.side} of {_named(second)}"
             )
     return None
+
+
+def _legacy_keras_rewritten(runs: Sequence[Run]) -> tuple[str, str] | None:
+    source = _script_source(runs)
+    binary = next((run for run in runs if run.side == Side.BINARY), None)
+    if source is None or binary is None:
+        return None
+    if binary.env.get("TF_USE_LEGACY_KERAS") not in LEGACY_VALUES:
+        return None
+    found = source_evidence.mentions(source, "tensorflow.keras", imports_only=True)
+    if found is None:
+        return None
+    return Side.BINARY, (
+        f"TF_USE_LEGACY_KERAS={binary.env['TF_USE_LEGACY_KERAS']} in the binary's environment, "
+        f"and the app imports {found[1]} ({found[0]}), which Nuitka rewrites to Keras 3's at "
+        "compile time"
+    )
 
 
 def _named(run: Run) -> str:
@@ -113,7 +147,12 @@ def _jit_state(run: Run) -> bool | None:
 
 
 def _torch_jit_off(runs: Sequence[Run]) -> tuple[str, str] | None:
-    """The JIT was off in one run of the check and on in another, by their own records."""
+    """The JIT was off in one run of the check and on in another, by their own records;
+    without records, by what the plugin sees: the app's source uses torch.jit, and the binary
+    alone ran with PYTORCH_JIT=0 or was built standalone with Nuitka's JIT switch off (and
+    torch compiled into it, where the switch applies)."""
+    if not any(_jit_state(run) is not None for run in runs):
+        return _torch_jit_switched_off(runs)
     states = [(run, _jit_state(run)) for run in runs]
     on = [run for run, state in states if state is True]
     off = [run for run, state in states if state is False]
@@ -125,6 +164,34 @@ def _torch_jit_off(runs: Sequence[Run]) -> tuple[str, str] | None:
         f"the {run.side} recorded torch.jit as disabled (PYTORCH_JIT={inside!r} inside it); "
         f"the {on[0].side} had the JIT on"
     )
+
+
+def _torch_jit_switched_off(runs: Sequence[Run]) -> tuple[str, str] | None:
+    source = _script_source(runs)
+    binary = next((run for run in runs if run.side == Side.BINARY), None)
+    script = next((run for run in runs if run.side == Side.SCRIPT), None)
+    if source is None or binary is None or script is None:
+        return None
+    if script.env.get("PYTORCH_JIT") == "0":
+        return None  # off in the script too: nothing the binary does differently
+    found = source_evidence.mentions(source, "torch.jit")
+    if found is None:
+        return None
+    uses = f"the app uses {found[1]} ({found[0]})"
+    if binary.env.get("PYTORCH_JIT") == "0":
+        return Side.BINARY, f"PYTORCH_JIT=0 in the binary's environment, not the script's; {uses}"
+    build = binary.build
+    if (
+        build is not None
+        and build.mode != "accelerated"
+        and TORCH_JIT_OFF in build.options
+        and "torch" not in build.ship
+    ):
+        return Side.BINARY, (
+            f"the binary was built {build.mode} with {TORCH_JIT_OFF} and torch compiled in, "
+            f"which sets PYTORCH_JIT=0 before torch loads; {uses}"
+        )
+    return None
 
 
 RUNTIME_PROBES: dict[str, Callable[[Sequence[Run]], tuple[str, str] | None]] = {

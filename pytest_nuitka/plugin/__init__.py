@@ -18,7 +18,7 @@ from pytest_nuitka.build.builder import Builder, BuildStats
 from pytest_nuitka.build.cache import PRUNE_GRACE_SECONDS
 from pytest_nuitka.build.compilers import Compiler, NuitkaCompiler
 from pytest_nuitka.build.environment import header_line
-from pytest_nuitka.check import evidence
+from pytest_nuitka.check import evidence, tally
 from pytest_nuitka.check.diagnose import DiagnosedFailure
 from pytest_nuitka.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError, printable
 from pytest_nuitka.plugin import hookspecs as hooks
@@ -26,11 +26,17 @@ from pytest_nuitka.plugin import markers, remedies
 from pytest_nuitka.plugin.fixture import BUILDER, SCHEDULER, nuitka
 from pytest_nuitka.plugin.items import LOOKAHEAD, CaseFile, ExpectedIssue, Lookahead
 from pytest_nuitka.plugin.options import add_options, read_settings, results_file
-from pytest_nuitka.plugin.results import KNOWN_ISSUES_PROPERTY, ResultsRecorder
+from pytest_nuitka.plugin.results import (
+    BOTH_FAILED_PROPERTY,
+    KNOWN_ISSUES_PROPERTY,
+    ResultsRecorder,
+)
 from pytest_nuitka.run import process
 from pytest_nuitka.run.scheduler import RunStats, Scheduler, default_slots
 from pytest_nuitka.zoo.manifest import MANIFEST_NAME
 
+BOTH_FAILED = pytest.StashKey[list[str]]()
+BOTH_FAILING = pytest.StashKey["BothFailing"]()
 WORKER_OUTPUT = "pytest_nuitka_stats"
 WORKER_RUNS = "pytest_nuitka_runs"
 # pytest-xdist's modes that send every item of a file (a case) to one worker
@@ -73,6 +79,8 @@ def pytest_configure(config: pytest.Config) -> None:
             else str(path)
         )
 
+    config.stash[BOTH_FAILING] = BothFailing()
+    config.pluginmanager.register(config.stash[BOTH_FAILING], "nuitka-both-failing")
     config.stash[BUILDER] = Builder(settings, compiler, run_id, say, shown)
     config.add_cleanup(config.stash[BUILDER].cache.release)  # after the runs (LIFO)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) if workerinput else 1
@@ -126,9 +134,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """The library's "cannot run here" is pytest's skip; a diagnosed failure, with
-    --nuitka-try-remedy, says what its remedy did."""
+    --nuitka-try-remedy, says what its remedy did; checks that passed on both sides failing
+    the same way are noted on the item."""
     try:
-        return (yield)
+        with tally.watching() as both_failed:
+            try:
+                return (yield)
+            finally:
+                item.stash[BOTH_FAILED] = list(both_failed)
     except NotRun as reason:
         pytest.skip(str(reason))
     except DiagnosedFailure as failure:
@@ -172,6 +185,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput[WORKER_RUNS] = session.config.stash[SCHEDULER].stats.as_dict()
 
 
+class BothFailing:
+    """Counts the passes on both sides failing the same way where reports arrive (in the
+    controller too, under pytest-xdist)."""
+
+    def __init__(self) -> None:
+        self.nodeids: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        passed = report.when == "call" and report.passed
+        if passed and any(name == BOTH_FAILED_PROPERTY for name, _ in report.user_properties):
+            self.nodeids.append(report.nodeid)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     builder = config.stash[BUILDER]
     runs = config.stash[SCHEDULER].stats
@@ -179,6 +205,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(builder.stats.summary())
     if builder.settings.compile or runs.runs:
         terminalreporter.write_line(f"nuitka: {runs.summary()}")
+    both_failing = config.stash[BOTH_FAILING].nodeids
+    if both_failing:
+        terminalreporter.write_line(
+            f"nuitka: {len(both_failing)} passed with both sides failing the same way"
+        )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees the outcome after xfail
@@ -186,6 +217,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.when == "call" and report.passed and item.stash.get(BOTH_FAILED, None):
+        report.user_properties.append((BOTH_FAILED_PROPERTY, item.stash[BOTH_FAILED]))
     try:
         shown = shown_failure(item, call, report)
     except Exception as error:  # never an INTERNALERROR: the failure stands as pytest shows it

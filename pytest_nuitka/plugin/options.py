@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from pytest_nuitka.settings import (
     Settings,
     check_comparison,
     parse_size,
+    seconds,
 )
 
 
@@ -135,7 +135,9 @@ def add_options(parser: pytest.Parser) -> None:
         type="linelist",
     )
     parser.addini("nuitka_exclude", "outputs (names or file patterns) never compared", type="args")
-    parser.addini("nuitka_stderr", "compare normalised stderr too", type="bool")
+    parser.addini(
+        "nuitka_stderr", "compare normalised stderr (false: stdout only)", type="bool", default=True
+    )
     parser.addini("nuitka_args", "extra arguments for every Nuitka build", type="args")
     parser.addini(
         "nuitka_frozen_env",
@@ -165,20 +167,6 @@ def jobs(value: Any) -> int:
         number = 0
     if number < 1:
         raise ValueError(f"nuitka_jobs: {value!r}: give a number of runs at once, 1 or more")
-    return number
-
-
-def seconds(name: str, value: Any, default: float) -> float:
-    """A time limit: a finite number of seconds above 0 (a limit of 0 or less would kill
-    every build or run at once, and read as no limit where 0 means unset)."""
-    if value in (None, ""):
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise ValueError(f"{name}: {value}: give a number of seconds above 0 (e.g. 600)")
     return number
 
 

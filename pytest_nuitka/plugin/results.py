@@ -15,6 +15,7 @@ from pytest_nuitka.zoo.baselines import cell
 
 MESSAGE_LIMIT = 4000
 KNOWN_ISSUES_PROPERTY = "nuitka_known_issues"  # ids from known_issues.toml a failure matched
+BOTH_FAILED_PROPERTY = "nuitka_both_failed"  # a pass on both sides failing: their headlines
 
 
 def cell_label(versions: dict[str, str]) -> str:
@@ -73,6 +74,8 @@ class ResultsRecorder:
         for name, value in report.user_properties:
             if name == KNOWN_ISSUES_PROPERTY:
                 row["known_issues"] = value
+            if name == BOTH_FAILED_PROPERTY and outcome == "passed":
+                row["both_failed"] = value
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         versions = cell(os.environ)
@@ -83,6 +86,9 @@ class ResultsRecorder:
                 "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 "commit": commit_of(session.config.rootpath),
                 "results": list(self.rows.values()),
+                "passed_with_both_failing": sum(
+                    1 for row in self.rows.values() if row.get("both_failed")
+                ),
             },
             indent=1,
         )

@@ -166,6 +166,39 @@ def warnings(stderr: str) -> list[str]:
     return found
 
 
+TRACEBACK_SHOWN = "(a traceback: compared by the exit check, see [exception])"
+
+
+def without_tracebacks(stderr: str) -> str:
+    """Stderr with each traceback chain replaced by one line, and without the lines CPython
+    or Nuitka print themselves: the exit check compares a failure whole, with the rules for
+    compiled frames (line numbers, source lines) that plain text cannot apply."""
+    lines = stderr.split("\n")
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].rstrip() != HEADER:
+            if not NOT_THE_PROGRAM.match(lines[i]):
+                kept.append(lines[i])
+            i += 1
+            continue
+        while True:  # one chain: tracebacks joined by "The above exception ..." sentences
+            _, i = _one(lines, i + 1)
+            j = i
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j < len(lines) and lines[j].strip() in CHAIN:
+                j += 1
+                while j < len(lines) and not lines[j].strip():
+                    j += 1
+                if j < len(lines) and lines[j].rstrip() == HEADER:
+                    i = j
+                    continue
+            break
+        kept.append(TRACEBACK_SHOWN)
+    return "\n".join(kept)
+
+
 def exit_message(stderr: str) -> str | None:
     """The last line a run printed on stderr when it ended without a traceback
     (``sys.exit("message")``, ``raise SystemExit("message")``, a tool's own error)."""

@@ -1,11 +1,15 @@
 """Make output comparable: each rule masks one named kind of difference that is not behaviour.
 
 Every rule has a name, an example (the README's table is checked against ``RULES``) and a
-reason. Default rules mask what two runs of the same program print differently anyway
-(addresses, timings, run folders) or what Nuitka represents differently without the program
-behaving differently (``compiled_function``, frozen modules). Opt-in rules could hide a real
-difference, so a test turns them on by name. ``strict`` turns every rule off but the run
-folders, which the plugin itself makes different.
+reason. What two runs of the same program print differently anyway (addresses, times, ids) is
+not guessed here but learned (rule ``learned``, ``check/learned.py``): the script runs a second
+time where a comparison fails. The hand-written default rules mask only what a second script
+run cannot show: what Nuitka represents differently without the program behaving differently
+(``compiled_function``, frozen modules, a warning's source line) or what CPython prints while
+compiling the script, which the binary did at build time. Each is narrow enough that no
+computed value matches it. Opt-in rules could hide a real difference, so a test turns them on
+by name. ``strict`` turns every rule off but the run folders and the program's name, which the
+plugin itself makes different.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class Rule:
     why: str  # why it cannot hide behaviour, or (opt-in) why it could
     apply: Callable[[str], str]
     default: bool = True
+    streams: tuple[str, ...] = ("stdout", "stderr")  # where it applies
 
 
 def _sub(
@@ -96,6 +101,46 @@ def _carets(text: str) -> str:
     return "\n".join(kept)
 
 
+# "<file>:<line>: Category: message": the warnings module's header, followed by the source
+# line it read back from the file (absent where a standalone dist has no source).
+WARNING_HEADER = re.compile(r"^\S.*:\d+: \w*Warning: ")
+
+
+def _warning_source(text: str) -> str:
+    lines, kept = text.split("\n"), []
+    for i, line in enumerate(lines):
+        if i and line.startswith(" ") and WARNING_HEADER.match(lines[i - 1]):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+# CPython warns while compiling the script; the binary was compiled at build time, silently.
+COMPILE_WARNING = re.compile(
+    r"^\S.*:\d+: (?:SyntaxWarning: |DeprecationWarning: invalid (?:escape sequence|octal))"
+)
+NEVER_AWAITED = re.compile(r"(?:^|: )RuntimeWarning: coroutine '[^']*' was never awaited$")
+TRACEMALLOC_HINT = "RuntimeWarning: Enable tracemalloc to get the object allocation traceback"
+
+
+def _dropping(header: re.Pattern[str]) -> Callable[[str], str]:
+    """Drop each line ``header`` matches, with the indented source line under it."""
+
+    def drop(text: str) -> str:
+        lines, kept, skipping = text.split("\n"), [], False
+        for line in lines:
+            if header.search(line):
+                skipping = True
+                continue
+            if skipping and (line.startswith(" ") or line == TRACEMALLOC_HINT):
+                continue
+            skipping = False
+            kept.append(line)
+        return "\n".join(kept)
+
+    return drop
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "progress-bars",
@@ -105,19 +150,46 @@ RULES: tuple[Rule, ...] = (
         _progress,
     ),
     Rule(
-        "addresses",
-        ("<Model object at 0x7f3a2b1c9d10>", "<Model object at 0x<addr>>"),
-        "object addresses change from run to run of the same program",
-        _sub(r"\b0x[0-9a-fA-F]{6,}\b", "0x<addr>"),
+        "learned",
+        ("train ends at 13.75s (second script run: 14.02s)", "13.75s and 14.02s vary: any number"),
+        "where a comparison fails, the script runs a second time; the tokens (runs of digits, "
+        "of letters, of other characters) that differ between its two runs are noise, and "
+        "there the binary's token must be of the same kind; the failure names them",
+        lambda text: text,
     ),
     Rule(
-        "timings",
-        ("done in 1.25s, 45ms/step", "done in <time>, <time>"),
-        "durations change from run to run of the same program",
-        _sub(
-            r"\b\d+(?:\.\d+)?(?:e-?\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds)(?:/step)?\b",
-            "<time>",
-        ),
+        "compile-warnings",
+        ('<app>:2: SyntaxWarning: "is" with a literal', "(line dropped, with its source line)"),
+        "CPython warns while it compiles the script (SyntaxWarning, invalid escapes); the "
+        "binary was compiled at build time, where Nuitka reported them",
+        _dropping(COMPILE_WARNING),
+        streams=("stderr",),
+    ),
+    Rule(
+        "never-awaited",
+        ("RuntimeWarning: coroutine 'main' was never awaited", "(line dropped)"),
+        "Nuitka's compiled coroutines do not warn when they are dropped unawaited (CPython's "
+        "warning comes from its own coroutine type); only that warning and its source line "
+        "and tracemalloc hint go",
+        _dropping(NEVER_AWAITED),
+        streams=("stderr",),
+    ),
+    Rule(
+        "warning-source",
+        ("  warnings.warn('old', DeprecationWarning) (under a warning)", "(line dropped)"),
+        "the source line under a warning is read back from the file by the warnings module "
+        "(a standalone dist has none); the warning's location, category and message are "
+        "compared",
+        _warning_source,
+        streams=("stderr",),
+    ),
+    Rule(
+        "blank-lines",
+        ("an empty line", "(line dropped)"),
+        "on stderr only: interpreter and library messages end with blank lines where their "
+        "printer chooses; stdout's blank lines are the program's and are compared",
+        _sub(r"(?m)^[ \t]*\n|\n[ \t]*$", ""),
+        streams=("stderr",),
     ),
     Rule(
         "temp-paths",
@@ -190,6 +262,25 @@ RULES: tuple[Rule, ...] = (
         "in a failure's traceback, the source line under a frame is read back from the file "
         "by the printer (a standalone dist has none); the frame itself is compared",
         lambda text: text,
+    ),
+    Rule(
+        "addresses",
+        ("<Model object at 0x7f3a2b1c9d10>", "<Model object at 0x<addr>>"),
+        "opt-in: `learned` tells the addresses that change from run to run; this masks any "
+        "long hexadecimal number, also one the program computed",
+        _sub(r"\b0x[0-9a-fA-F]{6,}\b", "0x<addr>"),
+        default=False,
+    ),
+    Rule(
+        "timings",
+        ("done in 1.25s, 45ms/step", "done in <time>, <time>"),
+        "opt-in: `learned` tells the durations that change from run to run; this masks any "
+        "number followed by a unit of time, also a computed schedule",
+        _sub(
+            r"\b\d+(?:\.\d+)?(?:e-?\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds)(?:/step)?\b",
+            "<time>",
+        ),
+        default=False,
     ),
     Rule(
         "local-ports",
@@ -309,13 +400,15 @@ def normalize(
     paths: Mapping[str, str],
     extra: Iterable[Noise] = (),
     policy: Policy = DEFAULT,
+    stream: str = "stdout",
 ) -> str:
     """``paths`` maps literal strings (run directories, the script or binary path) to the
-    placeholders that replace them; then the policy's rules, then ``extra`` and the policy's
-    noise rules (regex, replacement), line by line."""
+    placeholders that replace them; then the policy's rules for ``stream``, then ``extra`` and
+    the policy's noise rules (regex, replacement), line by line."""
     text = replace_paths(text, paths)
     for rule in policy.active():
-        text = rule.apply(text)
+        if stream in rule.streams:
+            text = rule.apply(text)
     noise = [*policy.noise, *extra]
     if noise:
         compiled = [(re.compile(p), r) for p, r in noise]

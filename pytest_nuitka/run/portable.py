@@ -1,7 +1,8 @@
 """Run a dist the way another machine would: from a fresh copy, in another working directory,
 with a scrubbed environment, inside a clean room where the build machine's Python prefix,
 site-packages, the app's source folder and the host's other Pythons are hidden, and where the
-system library folders hold only what any Linux target has (the manylinux policy).
+system library folders hold only what any Linux target has (the manylinux policy), and the
+NVIDIA driver's libraries where this machine has them (a target with a GPU has its own).
 
 The clean room is a user and mount namespace (``unshare``) set up by ``room.py``: an empty
 tmpfs over each hidden folder, and each system library folder replaced by a view without the
@@ -98,8 +99,9 @@ def clean_room(
 ) -> list[str]:
     """The command prefix that runs a program with ``shipped`` (a dist or a onefile binary)
     shown read-only at ``place`` (see ``fresh_place``), ``hidden`` folders emptied and the
-    system's libraries cut down to the policy's. ``needed``: folders the run uses, which must
-    stay visible; ``folder``: where the room's spec and scratch go."""
+    system's libraries cut down to those ``libraries.kept_on_target`` names (the policy's,
+    the GPU driver's). ``needed``: folders the run uses, which must stay visible; ``folder``:
+    where the room's spec and scratch go."""
     reason = probe()
     if reason:
         raise Unavailable(reason)

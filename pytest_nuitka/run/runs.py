@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -30,6 +31,15 @@ class Side(StrEnum):
 
     SCRIPT = "script"
     BINARY = "binary"
+
+
+@dataclass(frozen=True)
+class Build:
+    """How the binary of a run was built: what a diagnosis may read besides the run."""
+
+    mode: str
+    options: tuple[str, ...] = ()
+    ship: tuple[str, ...] = ()  # packages carried uncompiled
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,7 @@ class Run:
     redo: Callable[[Mapping[str, str | None]], Run] | None = field(
         default=None, repr=False, compare=False
     )
+    build: Build | None = field(default=None, repr=False)  # the binary's, for binary runs
 
     @property
     def shown_args(self) -> str:
@@ -112,8 +123,10 @@ class Run:
         return normalize(text, self.placeholders, policy=policy)
 
     def normalized_stderr(self, policy: Policy = DEFAULT) -> str:
-        """Stderr without TensorFlow's start-up chatter, normalised."""
-        return normalize(failures.drop_noise(self.stderr), self.placeholders, policy=policy)
+        """Stderr as compared: without TensorFlow's start-up chatter and the interpreter's own
+        lines, each traceback as one line (the exit check compares them), normalised."""
+        text = failures.without_tracebacks(failures.drop_noise(self.stderr))
+        return normalize(text, self.placeholders, policy=policy, stream="stderr")
 
     def failure(self, policy: Policy = DEFAULT) -> failures.Failure:
         """Every traceback in stderr (chained causes, detail lines, a child's too) and, for
@@ -135,7 +148,8 @@ class Run:
         )
 
     def warnings(self, policy: Policy = DEFAULT) -> list[str]:
-        return failures.warnings(self.normalized_stderr(policy))
+        text = failures.drop_noise(self.stderr)
+        return failures.warnings(normalize(text, self.placeholders, policy=policy, stream="stderr"))
 
 
 @dataclass(frozen=True)
@@ -205,8 +219,7 @@ def run(
         str(folder): "<run>",
         sys.executable: "<python>",
     }
-    for path in app_paths:
-        placeholders.update({str(path): "<app>", str(path.parent): "<appdir>"})
+    placeholders.update(program_names(app_paths, done.stdout + done.stderr, source_dir))
     return Run(
         side=side,
         argv=tuple(argv),
@@ -229,6 +242,38 @@ def run(
         runtime=_runtime(record),
         redo=None if side == Side.BINARY and source_dir is None else again,
     )
+
+
+# Where a onefile binary unpacks itself: Nuitka's default {TEMP}/onefile_{PID}_{TIME}.
+ONEFILE_FOLDER = re.compile(r"(?:/[^\s'\"/:]+)*/onefile_\d+_\d+(?:_[A-Za-z0-9]+)?")
+
+
+def program_names(
+    app_paths: Sequence[Path], printed: bytes, source_dir: Path | None = None
+) -> dict[str, str]:
+    """The placeholders for the programs a run may print (rule ``run-paths``): the script and
+    each binary as ``<app>`` and their folders as ``<appdir>``; the binary's own file name as
+    the script's (argparse's ``usage: app.py``, from ``sys.argv[0]``); a standalone dist's or a
+    onefile binary's copy of the main module (a warning's location) as ``<app>``. An
+    accelerated binary (``source_dir``: found beside its source) adds its own folder to
+    ``sys.path`` ahead of the source folder; where a list or search path prints it, it goes."""
+    if not app_paths:
+        return {}
+    script, *binaries = app_paths
+    names = {str(script): "<app>", str(script.parent): "<appdir>"}
+    folders = [path.parent for path in binaries]
+    text = printed.decode("utf-8", "backslashreplace")
+    folders += [Path(found) for found in dict.fromkeys(ONEFILE_FOLDER.findall(text))]
+    for folder in folders:
+        names.update({str(folder): "<appdir>", str(folder / script.name): "<app>"})
+    for binary in binaries:
+        names[str(binary)] = "<app>"
+        if binary.name != script.name:
+            names[binary.name] = script.name
+        if source_dir is not None:
+            names[f"{str(binary.parent)!r}, "] = ""
+            names[f"{binary.parent}{os.pathsep}"] = ""
+    return names
 
 
 def with_outputs(run: Run) -> Run:

@@ -1,0 +1,105 @@
+"""Noise learned from a second script run, not guessed (issue 26): what two runs of the
+script print differently may differ in the binary, there only and by kind only."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_nuitka.check.learned import kind, learn
+
+if TYPE_CHECKING:
+    from conftest import PluginRun
+
+
+def test_a_number_that_varies_may_be_any_number_there_only() -> None:
+    found = learn("epoch 1 took 13.75s\nloss 0.25", "epoch 1 took 14.02s\nloss 0.25")
+    assert found.explains("epoch 1 took 13.9s\nloss 0.25")
+    assert not found.explains("epoch 1 took 13.9s\nloss 0.26")  # the loss never varied
+    assert not found.explains("epoch 2 took 13.9s\nloss 0.25")  # nor the epoch
+    assert not found.explains("epoch 1 took abc.9s\nloss 0.25")  # a word for a number
+    assert [p.line for p in found.places] == [1, 1]
+
+
+def test_a_computed_schedule_is_not_noise_when_the_script_repeats_it() -> None:
+    found = learn("train ends at 13.75s", "train ends at 13.75s")
+    assert not found.explains("train ends at 14.0s")
+    assert found.places == []
+
+
+def test_addresses_and_decimal_ids_vary_as_tokens_of_their_kind() -> None:
+    spec = ": TensorSpec(shape=(), dtype=float32)"
+    first = f"<Model object at 0x7f3a2b1c9d10>\nCaptures:\n  140234961{spec}"
+    second = f"<Model object at 0x7fe0c1d2a3b4>\nCaptures:\n  139887012{spec}"
+    found = learn(first, second)
+    binary = (
+        "<Model object at 0x55d0aa31>\nCaptures:\n  140000001: TensorSpec(shape=(), dtype=float32)"
+    )
+    assert found.explains(binary)
+    assert not found.explains(binary.replace("float32", "float64"))
+    assert not found.explains(binary.replace("140000001", "id-unknown"))
+
+
+def test_a_line_one_script_run_printed_may_be_missing_but_nothing_else() -> None:
+    found = learn("start\nretrying once\nend", "start\nend")
+    assert found.explains("start\nend")
+    assert found.explains("start\nretrying once\nend")
+    assert not found.explains("start\nsomething new\nend")
+    assert not found.explains("start")
+    assert "printed by one script run only: 'retrying once'" in found.describe()
+
+
+def test_kinds() -> None:
+    assert [kind(t) for t in ("12", "abc", "0x7f", " ", ".:", "_")] == [
+        "number",
+        "word",
+        "mixed",
+        "space",
+        "other",
+        "word",
+    ]
+
+
+def write(pytester: pytest.Pytester, **files: str) -> None:
+    pytester.makepyfile(**{name: textwrap.dedent(text) for name, text in files.items()})
+
+
+def test_learned_in_a_session_passes_ids_and_times_fails_a_computed_difference(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    write(
+        pytester,
+        app="""
+    import sys, time
+    compiled = "__compiled__" in globals()
+    print("Captures:")
+    print(f"  {id(object()) + int(time.time_ns() % 997)}: TensorSpec(shape=(), dtype=float32)")
+    print(f"took {time.perf_counter_ns() % 10**6 / 1e6:.6f}s", file=sys.stderr)
+    if sys.argv[1:] == ["schedule"]:
+        print(f"train ends at {14.0 if compiled else 13.75}s")
+    """,
+        test_app="""
+    def test_ids_and_times(nuitka):
+        nuitka.compile("app.py").run_both().assert_match()
+    def test_ids_and_times_strict(nuitka):
+        nuitka.compile("app.py").run_both().assert_match(strict=True)
+    def test_schedule(nuitka):
+        nuitka.compile("app.py").run_both("schedule").assert_match()
+    """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_ids_and_times_strict _*",
+            "binary differs from script in 2 check(s): stdout (normalised), stderr (normalised)",
+            "*_ test_schedule _*",
+            "binary differs from script in 1 check(s): stdout (normalised)",
+            "  -train ends at 13.75s",
+            "  +train ends at 14.0s",
+            "  judged noise, as two runs of the script differ there (rule learned):",
+            "    line 2: * in one script run, * in the other: any number there",
+        ]
+    )
