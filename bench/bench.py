@@ -23,6 +23,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,6 +241,33 @@ class Bench:
         )  # fmt: skip
         return peaks
 
+    def learned_noise(self) -> None:
+        """What learning noise costs: a pair whose output differs by a time (the script runs a
+        second time, after the pair) vs the same pair printing a constant (no second run)."""
+        script = self.folder("learned") / "app.py"
+        script.write_text(
+            "import sys, time\n"
+            "import numpy as np\n"
+            "took = time.perf_counter_ns() if sys.argv[1] == 'vary' else 0\n"
+            "print('mean', np.arange(10).mean(), 'took', took, 'ns')\n"
+        )
+        binary = self.build(self.builder(), script)
+        app = App(
+            script, binary, mode=Mode.ACCELERATED, env={}, timeout=300,
+            workdir=self.folder, resolve=Path,
+        )  # fmt: skip
+        noisy, quiet = [], []
+        for _ in range(self.reps):
+            noisy.append(timed(lambda: app.run_both("vary").assert_match()))
+            quiet.append(timed(lambda: app.run_both("same").assert_match()))
+        ratio = statistics.median(noisy) / statistics.median(quiet)
+        self.row(
+            "learned noise: a pair whose output varies vs one whose output does not (numpy app)",
+            "varies", "constant", noisy, quiet,
+            "ratio <= 2.2: one more script run, only where the first comparison fails",
+            ratio <= 2.2,
+        )  # fmt: skip
+
     def xdist(self) -> None:
         """A suite of four apps, two tests each: -n 2 vs one process, caches empty."""
         suite = self.folder("suite")
@@ -377,6 +405,48 @@ def peak_memory(bench: Bench) -> None:
     )
 
 
+EQUIVALENT = ROOT / "bench" / "equivalent-mutants.toml"
+
+
+def mutation(bench: Bench) -> None:
+    """mutmut over the verdict's code (pyproject's [tool.mutmut]) against the fast tier: the
+    share of the mutants that change behaviour which a test kills. A survivor judged
+    equivalent (it changes no behaviour) is listed with why in bench/equivalent-mutants.toml."""
+    mutants = ROOT / "mutants"
+    shutil.rmtree(mutants, ignore_errors=True)
+    mutants.mkdir()
+    (mutants / "model_zoo").symlink_to(ROOT / "model_zoo")  # read by tests, too big to copy
+    cores = str(os.cpu_count() or 1)
+    started = time.perf_counter()
+    subprocess.run(["mutmut", "run", "--max-children", cores], cwd=ROOT, check=False)
+    seconds = time.perf_counter() - started
+    run_ok(["mutmut", "export-cicd-stats"], ROOT)
+    stats = json.loads((mutants / "mutmut-cicd-stats.json").read_text())
+    listed = run_ok(["mutmut", "results"], ROOT)
+    survivors = [line.split(":")[0].strip() for line in listed.splitlines() if ": survived" in line]
+    equivalent = tomllib.loads(EQUIVALENT.read_text())["equivalent"] if EQUIVALENT.exists() else {}
+    judged = [name for name in survivors if name in equivalent]
+    killed = stats["killed"] + stats["timeout"]
+    changing = killed + stats["survived"] + stats["suspicious"] - len(judged)
+    rate = 100 * killed / changing if changing else 0.0
+    unjudged = sorted(set(survivors) - set(judged))
+    print("survivors not judged equivalent:", *unjudged, sep="\n  ")
+    bench.rows.append(
+        {
+            "measure": "mutation testing (mutmut) of check/ and run/normalize.py, fast tier",
+            "unit": "%",
+            "a_values": spread([rate]),
+            "target": ">= 90% of the mutants that change behaviour killed",
+            "met": rate >= 90,
+            "note": (
+                f"{killed} killed of {stats['total']} mutants; {stats['survived']} survived, "
+                f"{len(judged)} of them judged equivalent (bench/equivalent-mutants.toml); "
+                f"{stats['no_tests']} on lines no fast test runs; {seconds / 60:.0f} min"
+            ),
+        }
+    )
+
+
 MEASURES: dict[str, Callable[[Bench], Any]] = {
     "compile": Bench.compile_overhead,
     "rerun": Bench.rerun_cost,
@@ -384,6 +454,8 @@ MEASURES: dict[str, Callable[[Bench], Any]] = {
     "edit": Bench.edit_rebuild,
     "concurrency": peak_memory,  # run_both concurrent vs serial, and the peaks it saw
     "xdist": Bench.xdist,
+    "learned": Bench.learned_noise,
+    "mutation": mutation,
     "main-job": Bench.main_job,
 }
 
@@ -407,7 +479,7 @@ def run_ok(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> 
 def values(found: dict[str, float] | None, unit: str) -> str:
     if not found:
         return ""
-    text = {k: (f"{x:.0f}" if unit == "ms" else f"{x:.2f}") for k, x in found.items()}
+    text = {k: (f"{x:.0f}" if unit in ("ms", "%") else f"{x:.2f}") for k, x in found.items()}
     return f"{text['median']} {unit} ({text['min']}-{text['max']})"
 
 
@@ -464,6 +536,7 @@ def main() -> int:
             "seconds": round(time.perf_counter() - started, 1),
             "rows": kept + bench.rows,
         }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1) + "\n")
     print(f"machine: {machine}; {args.reps} repetitions; {result['seconds']:.0f} s in all")
     print(table(result["rows"]))

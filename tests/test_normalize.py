@@ -1,4 +1,8 @@
+from pathlib import Path
+
+from pytest_nuitka.run.failures import TRACEBACK_SHOWN, without_tracebacks
 from pytest_nuitka.run.normalize import Policy, normalize
+from pytest_nuitka.run.runs import program_names
 
 
 def test_paths_and_progress_bars_by_default_addresses_and_timings_learned() -> None:
@@ -44,3 +48,33 @@ def test_carriage_returns_keep_the_last_frame_and_extra_rules_apply() -> None:
     assert normalize("step 1\rstep 2\nseed=42", {}, [(r"seed=\d+", "seed=<n>")]) == (
         "step 2\nseed=<n>"
     )
+
+
+def test_the_harness_names_read_as_the_scripts() -> None:
+    """The binary's file name, a dist's or an unpacked onefile's copy of the main module, and
+    an accelerated binary's own folder ahead of the source folder on sys.path."""
+    script, binary = Path("/src/app.py"), Path("/cache/product/app.bin")
+    printed = b"/tmp/onefile_123_456_abC9/app.py:3: UserWarning: x"
+    names = program_names([script, binary], printed, source_dir=script.parent)
+    text = (
+        "usage: app.bin [-h]\napp.bin: error: bad\n"
+        "/cache/product/app.py:3: UserWarning: x\n"
+        "/tmp/onefile_123_456_abC9/app.py:3: UserWarning: x\n"
+        "['/cache/product', '/src', '/lib']\n/cache/product:/src"
+    )
+    assert normalize(text, names, policy=Policy(strict=True)) == (
+        "usage: app.py [-h]\napp.py: error: bad\n<app>:3: UserWarning: x\n<app>:3: UserWarning: x\n"
+        "['<appdir>', '/lib']\n<appdir>"
+    )
+    assert "'/cache/product', " not in program_names([script, binary], b"")
+
+
+def test_tracebacks_leave_stderr_as_one_line_each() -> None:
+    stderr = (
+        "start\nNuitka:WARNING: something\nTraceback (most recent call last):\n"
+        '  File "<app>", line 3, in <module>\n    f()\nValueError: bad\n\n'
+        "The above exception was the direct cause of the following exception:\n\n"
+        'Traceback (most recent call last):\n  File "<app>", line 5, in <module>\n'
+        "RuntimeError: worse\n  (its detail lines, compared by the exit check)"
+    )
+    assert without_tracebacks(stderr) == f"start\n{TRACEBACK_SHOWN}"

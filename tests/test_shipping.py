@@ -10,6 +10,8 @@ from pytest_nuitka.build.shipping import plan
 from pytest_nuitka.errors import NuitkaPluginError
 
 
+@pytest.mark.real  # reads the installed torch: a framework, not the fast tier's
+@pytest.mark.nuitka_requires("torch")
 def test_torch_ships_with_its_requirements_metadata_and_stdlib_needs() -> None:
     shipment = plan(["torch"])
     names = {folder.name for folder in shipment.folders}
