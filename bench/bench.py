@@ -415,7 +415,10 @@ def mutation(bench: Bench) -> None:
     mutants = ROOT / "mutants"
     shutil.rmtree(mutants, ignore_errors=True)
     mutants.mkdir()
-    (mutants / "model_zoo").symlink_to(ROOT / "model_zoo")  # read by tests, too big to copy
+    copied = {"pytest_nuitka", "tests", "conftest.py", "README.md", "pyproject.toml"}
+    for entry in ROOT.iterdir():  # what tests read besides (the zoo, CI files): linked
+        if entry.name not in {*copied, "mutants"}:
+            (mutants / entry.name).symlink_to(entry)
     cores = str(os.cpu_count() or 1)
     started = time.perf_counter()
     subprocess.run(["mutmut", "run", "--max-children", cores], cwd=ROOT, check=False)

@@ -108,3 +108,16 @@ def test_exception_must_match_when_script_fails() -> None:
 )
 def test_status_names_signals(returncode: int, status: str) -> None:
     assert make_run("binary", returncode=returncode).status == status
+
+
+def test_each_outputs_tolerances_are_its_own() -> None:
+    """rtol and atol, given per output or for all, reach each output's comparison as given:
+    an absolute difference of 1e-3 at 0 passes only an atol, never an rtol."""
+    script = make_run("script", {"a": np.array([0.0, 1.0]), "b": np.array([0.0, 1.0])})
+    binary = make_run("binary", {"a": np.array([1e-3, 1.0]), "b": np.array([1e-3, 1.0])})
+    titles = [d.title for d in compare.check_outputs(script, binary, rtol=0.5, atol=0.0)]
+    assert titles == ["a", "b"]
+    titles = [d.title for d in compare.check_outputs(script, binary, rtol=0.5, atol={"a": 1e-2})]
+    assert titles == ["b"]
+    titles = [d.title for d in compare.check_outputs(script, binary, rtol={"b": 0.5}, atol=1e-2)]
+    assert titles == []

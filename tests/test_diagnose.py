@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose, known_issues
+from pytest_nuitka.check.diagnose import DiagnosedFailure, _issue, diagnose, known_issues
 from pytest_nuitka.run.runs import Build, Run, Side
 
 if TYPE_CHECKING:
@@ -266,3 +266,50 @@ def test_a_clean_failure_matches_nothing(nuitka: Nuitka) -> None:
         run.assert_match()
     assert ids(failure) == []
     assert "known issue" not in str(failure.value)
+
+
+def test_the_jit_records_name_the_binary_only_when_it_alone_had_the_jit_off() -> None:
+    def probe(script_jit: bool | None, binary_jit: bool | None) -> list[str]:
+        script = dataclasses.replace(
+            run_of(Side.SCRIPT, ("python", "app.py")), runtime={"torch_jit": script_jit}
+        )
+        binary = dataclasses.replace(
+            run_of(Side.BINARY, ("app.bin",)), runtime={"torch_jit": binary_jit}
+        )
+        return [d.issue.id for d in diagnose([script, binary])]
+
+    assert probe(True, False) == ["torch-jit-disabled"]
+    assert probe(False, False) == []
+    assert probe(True, True) == []
+    assert probe(True, None) == []
+
+
+def test_an_entry_of_the_table_is_read_field_by_field() -> None:
+    """``known_issues()`` is read once per process; this reads one entry itself, so that a
+    field read wrongly fails here whatever the table holds."""
+    raw = {
+        "id": "x",
+        "title": "a title",
+        "explain": "why",
+        "remedy": "do",
+        "verified": "tests/t.py::test_x",
+        "link": "https://example.org/1",
+        "env": "A_VAR=on=off",
+        "side": "binary",
+        "output": "boom [0-9]+",
+    }
+    issue = _issue(raw)
+    assert (issue.id, issue.title, issue.explain, issue.remedy) == ("x", "a title", "why", "do")
+    assert (issue.verified, issue.link, issue.side) == (raw["verified"], raw["link"], "binary")
+    assert issue.env == ("A_VAR", "on=off")
+    assert issue.output is not None and issue.output.pattern == "boom [0-9]+"
+    assert issue.runtime is None
+    bare = _issue({k: raw[k] for k in ("id", "title", "explain", "remedy", "verified")})
+    assert (bare.link, bare.env, bare.side, bare.output, bare.runtime) == (None,) * 5
+    assert _issue({**raw, "runtime": "torch-jit"}).runtime == "torch-jit"
+    with pytest.raises(ValueError, match=r"issue 'x' has unknown keys \['colour'\]"):
+        _issue({**raw, "colour": "red"})
+    with pytest.raises(ValueError, match="issue 'x': unknown runtime probe 'psychic'"):
+        _issue({**raw, "runtime": "psychic"})
+    with pytest.raises(ValueError, match="issue 'x': output is not a regular expression"):
+        _issue({**raw, "output": "("})

@@ -176,3 +176,35 @@ def test_two_differences_with_one_file_name_both_kept(tmp_path: Path) -> None:
         [Difference("c", "  z")],
         [],
     )
+
+
+def test_the_failure_tables_whole() -> None:
+    pixels = picture()
+    found = artifacts.compare_image(
+        "figs/plot.png", png(pixels), changed(pixels, (12, 7, 20, 9), 50), 0, 1.0
+    )
+    assert found is not None and found.title == "figs/plot.png"
+    assert found.detail == "\n".join(
+        [
+            "  image          script vs binary",
+            "  size           60x40, compared as RGB (script RGB, binary RGB)",
+            "  RMS            3.062 over 0-255 (tolerance: atol=1)",
+            "  pixels differ  27 of 2400 (1.12%)",
+            "  region         x 12..20, y 7..9 (9x3 pixels)",
+            "  largest        50 in G at x 12, y 7: script 42, binary 92",
+            "  diff image     figs__plot.png-diff.png (|script - binary| x 10)",
+        ]
+    )
+    sized = artifacts.compare_image("a.png", png(picture(40, 60)), png(picture(40, 61)), 0, 99)
+    assert sized is not None and sized.title == "a.png"
+    assert sized.detail == "\n".join(
+        [
+            "  the images differ in size:",
+            "  side    width x height  mode",
+            "  script  60x40           RGB",
+            "  binary  61x40           RGB",
+        ]
+    )
+    one_sided = artifacts.compare_image("a.png", png(pixels), None, 0, 0)
+    assert one_sided is not None
+    assert one_sided.detail == "  not both files: bytes, NoneType"

@@ -103,3 +103,39 @@ def test_learned_in_a_session_passes_ids_and_times_fails_a_computed_difference(
             "    line 2: * in one script run, * in the other: any number there",
         ]
     )
+
+
+def test_what_varies_is_named_with_its_line_and_kinds() -> None:
+    found = learn("a\nid 12 at x\nz", "a\nid 9 at y\nz")
+    assert found.describe() == [
+        "line 2: '12' in one script run, '9' in the other: any number there",
+        "line 2: 'x' in one script run, 'y' in the other: any word there",
+    ]
+    mixed = learn("took 12", "took soon")
+    assert mixed.describe() == [
+        "line 1: '12' in one script run, 'soon' in the other: any number or word there"
+    ]
+    assert mixed.explains("took 7") and mixed.explains("took later")
+    assert not mixed.explains("took 7a") and not mixed.explains("took -")
+
+
+def test_a_token_only_one_run_printed_may_be_absent() -> None:
+    found = learn("retries: 3 left", "retries:  left")
+    assert found.explains("retries:  left") and found.explains("retries: 12 left")
+    assert not found.explains("retries: x left")
+
+
+def test_many_places_are_summed_up() -> None:
+    first = " ".join(str(n) for n in range(8))
+    second = " ".join(str(n + 10) for n in range(8))
+    described = learn(first, second).describe()
+    assert len(described) == 6
+    assert described[-1] == "... and 3 more"
+
+
+def test_lines_only_one_run_printed_where_the_runs_differ_in_length() -> None:
+    found = learn("start\nwarm-up 1\nwarm-up 2\nend", "start\ncold\nend")
+    for binary in ("start\nend", "start\ncold\nend", "start\nwarm-up 1\nwarm-up 2\nend"):
+        assert found.explains(binary)
+    assert not found.explains("start\nhot\nend")
+    assert found.places == []

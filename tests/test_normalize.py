@@ -78,3 +78,47 @@ def test_tracebacks_leave_stderr_as_one_line_each() -> None:
         "RuntimeError: worse\n  (its detail lines, compared by the exit check)"
     )
     assert without_tracebacks(stderr) == f"start\n{TRACEBACK_SHOWN}"
+
+
+def test_compile_warnings_go_with_their_source_line_only() -> None:
+    text = "\n".join(
+        [
+            '<app>:2: SyntaxWarning: "is" with a literal. Did you mean "=="?',
+            "  if x is 1:",
+            "<app>:4: DeprecationWarning: invalid escape sequence '\\d'",
+            '  y = "\\d"',
+            "kept",
+            "  kept too: not under a warning",
+            "<app>:9: UserWarning: kept",
+            "  warnings.warn('kept')",
+        ]
+    )
+    policy = Policy(rules=("-warning-source",))
+    assert normalize(text, {}, policy=policy, stream="stderr") == "\n".join(
+        [
+            "kept",
+            "  kept too: not under a warning",
+            "<app>:9: UserWarning: kept",
+            "  warnings.warn('kept')",
+        ]
+    )
+
+
+def test_a_coroutine_never_awaited_goes_with_its_hint_and_nothing_else() -> None:
+    text = "\n".join(
+        [
+            "<app>:5: RuntimeWarning: coroutine 'fetch' was never awaited",
+            "  fetch()",
+            "RuntimeWarning: Enable tracemalloc to get the object allocation traceback",
+            "RuntimeWarning: Enable tracemalloc to get the object allocation traceback",
+            "after",
+        ]
+    )
+    assert normalize(text, {}, stream="stderr") == "\n".join(
+        ["RuntimeWarning: Enable tracemalloc to get the object allocation traceback", "after"]
+    )
+
+
+def test_blank_lines_go_from_stderr_only() -> None:
+    assert normalize("\na\n\n  \nb\n", {}, stream="stderr") == "a\nb"
+    assert normalize("\na\n\nb\n", {}) == "\na\n\nb\n"

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from pytest_nuitka.check import artifacts
+from pytest_nuitka.check.difference import Difference
 from pytest_nuitka.run import failures
 from pytest_nuitka.run.normalize import RULES, Policy, Rule, normalize, parse_noise
 
@@ -252,7 +253,16 @@ def test_savedmodel_fingerprint_ignores_uuid() -> None:
     assert compare is not None
     assert compare("f", fingerprint(5, b"ab"), fingerprint(5, b"cd"), 0, 0) is None
     changed = compare("f", fingerprint(5, b"ab"), fingerprint(6, b"ab"), 0, 0)
-    assert changed is not None and "saved_model_checksum" in changed.detail
+    assert changed is not None and changed.title == "f"
+    assert changed.detail == (
+        "  SavedModel fingerprint; left out: savedmodel-uuid\n"
+        "  saved_model_checksum: script 5, binary 6"
+    )
+    unknown = bytes([0x40, 1, 0x08, 5]), bytes([0x40, 2, 0x08, 5])  # field 8, then field 1
+    changed = compare("f", *unknown, 0, 0)
+    assert changed is not None
+    assert changed.detail.splitlines()[1:] == ["  8: script 1, binary 2"]
+    assert compare("f", fingerprint(5, b"ab"), None, 0, 0) == Difference("f", "  not both files")
 
 
 # -- inner sessions with the stand-in ---------------------------------------------------------

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 # A token is a run of letters and digits, a run of other characters, or a run of spaces.
 TOKEN = re.compile(r"\w+|[^\w\s]+|\s+")
-# What a token of each kind may be replaced by.
+# What a token of each kind may be replaced by: a whole token (a number is not the start of
+# a word).
 KIND_PATTERN = {
-    "number": r"\d+",
-    "word": r"[^\W\d]+",
-    "mixed": r"\w+",
-    "other": r"[^\w\s]+",
-    "space": r"[^\S\n]+",
+    "number": r"(?<!\w)\d+(?!\w)",
+    "word": r"(?<!\w)[^\W\d]+(?!\w)",
+    "mixed": r"(?<!\w)\w+(?!\w)",
+    "other": r"(?<![^\w\s])[^\w\s]+(?![^\w\s])",
+    "space": r"(?<!\s)\s+(?!\s)",
 }
 SHOWN = 5  # varying places named in a message
 

@@ -33,11 +33,20 @@ class Rule:
     streams: tuple[str, ...] = ("stdout", "stderr")  # where it applies
 
 
-def _sub(
-    pattern: str, replacement: str | Callable[[re.Match[str]], str], flags: int = 0
-) -> Callable[[str], str]:
-    compiled = re.compile(pattern, flags)
-    return lambda text: compiled.sub(replacement, text)
+@dataclass(frozen=True)
+class Substitute:
+    """A rule that replaces what a regex matches (compiled once, by ``re``'s cache)."""
+
+    pattern: str
+    replacement: str
+
+    def __call__(self, text: str) -> str:
+        return re.sub(self.pattern, self.replacement, text)
+
+
+def _unchanged(text: str) -> str:
+    """A rule applied elsewhere (failures, the comparison itself), named here for its switch."""
+    return text
 
 
 # Keras progress bars: "1/1 ━━━━━━━━ 0s 45ms/step" (Keras 3), "1/1 [=====] - 0s 5ms/step" (2).
@@ -123,22 +132,37 @@ NEVER_AWAITED = re.compile(r"(?:^|: )RuntimeWarning: coroutine '[^']*' was never
 TRACEMALLOC_HINT = "RuntimeWarning: Enable tracemalloc to get the object allocation traceback"
 
 
-def _dropping(header: re.Pattern[str]) -> Callable[[str], str]:
-    """Drop each line ``header`` matches, with the indented source line under it."""
+@dataclass(frozen=True)
+class Dropping:
+    """A rule that drops each line ``header`` matches, with the indented source line (and
+    tracemalloc hint) printed under it."""
 
-    def drop(text: str) -> str:
-        lines, kept, skipping = text.split("\n"), [], False
-        for line in lines:
-            if header.search(line):
+    header: re.Pattern[str]
+
+    def __call__(self, text: str) -> str:
+        kept, skipping = [], False
+        for line in text.split("\n"):
+            if self.header.search(line):
                 skipping = True
                 continue
-            if skipping and (line.startswith(" ") or line == TRACEMALLOC_HINT):
+            if skipping and line.startswith(" "):
+                continue
+            if skipping and line == TRACEMALLOC_HINT:  # printed once, after the source line
+                skipping = False
                 continue
             skipping = False
             kept.append(line)
         return "\n".join(kept)
 
-    return drop
+
+def _without_blank_lines(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if line.strip())
+
+
+def _older_wordings(text: str) -> str:
+    return text.replace(
+        "super() argument 1 must be a type", "super() argument 1 must be type"
+    ).replace("global name '", "name '")
 
 
 RULES: tuple[Rule, ...] = (
@@ -155,14 +179,14 @@ RULES: tuple[Rule, ...] = (
         "where a comparison fails, the script runs a second time; the tokens (runs of digits, "
         "of letters, of other characters) that differ between its two runs are noise, and "
         "there the binary's token must be of the same kind; the failure names them",
-        lambda text: text,
+        _unchanged,
     ),
     Rule(
         "compile-warnings",
         ('<app>:2: SyntaxWarning: "is" with a literal', "(line dropped, with its source line)"),
         "CPython warns while it compiles the script (SyntaxWarning, invalid escapes); the "
         "binary was compiled at build time, where Nuitka reported them",
-        _dropping(COMPILE_WARNING),
+        Dropping(COMPILE_WARNING),
         streams=("stderr",),
     ),
     Rule(
@@ -171,7 +195,7 @@ RULES: tuple[Rule, ...] = (
         "Nuitka's compiled coroutines do not warn when they are dropped unawaited (CPython's "
         "warning comes from its own coroutine type); only that warning and its source line "
         "and tracemalloc hint go",
-        _dropping(NEVER_AWAITED),
+        Dropping(NEVER_AWAITED),
         streams=("stderr",),
     ),
     Rule(
@@ -188,21 +212,21 @@ RULES: tuple[Rule, ...] = (
         ("an empty line", "(line dropped)"),
         "on stderr only: interpreter and library messages end with blank lines where their "
         "printer chooses; stdout's blank lines are the program's and are compared",
-        _sub(r"(?m)^[ \t]*\n|\n[ \t]*$", ""),
+        _without_blank_lines,
         streams=("stderr",),
     ),
     Rule(
         "temp-paths",
         ("wrote /tmp/tmpk2j1/x.npy", "wrote <tmp>"),
         "temporary names are random in every run",
-        _sub(r"(?<![\w/])/tmp/[^\s'\":,)\]]+", "<tmp>"),
+        Substitute(r"(?<![\w/])/tmp/[^\s'\":,)\]]+", "<tmp>"),
     ),
     Rule(
         "compiled-types",
         ("<compiled_function f at 0x<addr>>", "<function f at 0x<addr>>"),
         "Nuitka's function, generator, coroutine, async generator, method, frame and cell "
         "types print as compiled_<kind>; the object does what the CPython kind does",
-        _sub(
+        Substitute(
             r"\bcompiled_(function|generator|coroutine|async_generator|method|frame|cell"
             r"|module|FrameLocalsProxy)\b(?!\.h)",
             r"\1",
@@ -237,16 +261,14 @@ RULES: tuple[Rule, ...] = (
         ),
         "the suggestion is added by the traceback printer from the frame's variables, "
         "not part of the exception; its type and message are still compared",
-        _sub(r"\. Did you mean:? '[^']*'\?", ""),
+        Substitute(r"\. Did you mean:? '[^']*'\?", ""),
     ),
     Rule(
         "older-wordings",
         ("super() argument 1 must be a type", "super() argument 1 must be type"),
         "a few messages that Nuitka words as an older CPython did; each is one fixed "
         "sentence mapped to its current form, the values in it are kept",
-        lambda text: text.replace(
-            "super() argument 1 must be a type", "super() argument 1 must be type"
-        ).replace("global name '", "name '"),
+        _older_wordings,
     ),
     Rule(
         "app-line-numbers",
@@ -254,21 +276,21 @@ RULES: tuple[Rule, ...] = (
         "in a failure's traceback, frames in the app's own (compiled) code: Nuitka attributes "
         "some statements spanning lines to another of their lines; the frame's file and "
         "function, every library frame's line, and the exception are still compared",
-        lambda text: text,
+        _unchanged,
     ),
     Rule(
         "traceback-source",
         ("    result = model(x)", "(not compared, under a traceback frame)"),
         "in a failure's traceback, the source line under a frame is read back from the file "
         "by the printer (a standalone dist has none); the frame itself is compared",
-        lambda text: text,
+        _unchanged,
     ),
     Rule(
         "addresses",
         ("<Model object at 0x7f3a2b1c9d10>", "<Model object at 0x<addr>>"),
         "opt-in: `learned` tells the addresses that change from run to run; this masks any "
         "long hexadecimal number, also one the program computed",
-        _sub(r"\b0x[0-9a-fA-F]{6,}\b", "0x<addr>"),
+        Substitute(r"\b0x[0-9a-fA-F]{6,}\b", "0x<addr>"),
         default=False,
     ),
     Rule(
@@ -276,7 +298,7 @@ RULES: tuple[Rule, ...] = (
         ("done in 1.25s, 45ms/step", "done in <time>, <time>"),
         "opt-in: `learned` tells the durations that change from run to run; this masks any "
         "number followed by a unit of time, also a computed schedule",
-        _sub(
+        Substitute(
             r"\b\d+(?:\.\d+)?(?:e-?\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds)(?:/step)?\b",
             "<time>",
         ),
@@ -286,7 +308,7 @@ RULES: tuple[Rule, ...] = (
         "local-ports",
         ("connected to 127.0.0.1:53411", "connected to 127.0.0.1:<port>"),
         "opt-in: ephemeral ports are random, but a fixed port the app chose is behaviour",
-        _sub(r"\b(127\.0\.0\.1|localhost):\d{2,5}\b", r"\1:<port>"),
+        Substitute(r"\b(127\.0\.0\.1|localhost):\d{2,5}\b", r"\1:<port>"),
         default=False,
     ),
     Rule(
@@ -294,7 +316,7 @@ RULES: tuple[Rule, ...] = (
         ("<module 'helper' from '/site/helper.py'>", "<module 'helper' from <path>>"),
         "opt-in: where a module was loaded from matters (a binary that imports a module "
         "from the wrong place behaves differently)",
-        _sub(r"(<module '[\w.]+' from )'[^']*'>", r"\1<path>>"),
+        Substitute(r"(<module '[\w.]+' from )'[^']*'>", r"\1<path>>"),
         default=False,
     ),
     Rule(
@@ -302,7 +324,7 @@ RULES: tuple[Rule, ...] = (
         ("Exception ignored in: <function C.__del__ at 0x<addr>>", "(line dropped)"),
         "opt-in: CPython and Nuitka report an exception in __del__ at different times, but "
         "the exception is the program's",
-        _sub(r"(?m)^Exception ignored in: .*__del__.*\n?", ""),
+        Substitute(r"(?m)^Exception ignored in: .*__del__.*\n?", ""),
         default=False,
     ),
 )
