@@ -10,6 +10,9 @@ import json
 import pickle
 import zipfile
 
+import numpy as np
+import pytest
+
 from pytest_nuitka.check import artifacts
 
 
@@ -124,3 +127,97 @@ def test_a_plain_zip_and_what_is_not_one() -> None:
     not_files = artifacts.compare_zip("x.zip", 5, b"PK", 0, 0)
     assert not_files is not None
     assert not_files.detail == "  not both files: int, bytes"
+
+
+def test_an_hdf5_file_by_attribute_dataset_and_member() -> None:
+    h5py = pytest.importorskip("h5py")
+
+    def saved(kernel: list[float], extra: bool = False, version: str = "v1") -> bytes:
+        buffer = io.BytesIO()
+        with h5py.File(buffer, "w") as written:
+            written.create_group("dense").create_dataset(
+                "kernel", data=np.array(kernel, dtype="float32")
+            )
+            written.attrs["version"] = version
+            if extra:
+                written.create_dataset("extra", data=np.arange(3))
+        return buffer.getvalue()
+
+    difference = artifacts.compare_h5(
+        "w.h5", saved([1.0, 2.0]), saved([1.0, 2.5], extra=True, version="v2"), 0, 0
+    )
+    assert difference is not None and difference.title == "w.h5"
+    assert difference.detail == "\n".join(
+        [
+            "  HDF5; left out: h5-object-times",
+            "  /@version:",
+            "    script: 'v1'",
+            "    binary: 'v2'",
+            "  dataset dense/kernel:",
+            "  1 of 2 elements differ (bit-identical); worst 1:",
+            "  index  script  binary  |diff|  rel",
+            "  (1,)   2.0     2.5     0.5     0.25",
+            "  extra: only in the binary's",
+        ]
+    )
+    within = artifacts.compare_h5("w.h5", saved([1.0, 2.0]), saved([1.0, 2.0001]), 1e-3, 0)
+    assert within is None
+
+
+def fingerprint(*fields: tuple[int, int, int | bytes]) -> bytes:
+    """Protocol buffer fields as the SavedModel fingerprint writes them: varints (wire 0),
+    fixed 64-bit values (wire 1), length-delimited bytes (wire 2)."""
+    out = b""
+    for field, wire, value in fields:
+        out += bytes([field << 3 | wire])
+        if isinstance(value, bytes):
+            out += bytes([len(value)]) + value
+        elif wire == 1:
+            out += value.to_bytes(8, "little")
+        else:
+            while True:
+                low, value = value & 0x7F, value >> 7
+                out += bytes([low | (0x80 if value else 0)])
+                if not value:
+                    break
+    return out
+
+
+def test_a_fingerprint_by_field_of_every_wire_type() -> None:
+    script = fingerprint((1, 0, 300), (6, 2, b"abc"), (2, 1, 7))
+    binary = fingerprint((1, 0, 301), (6, 2, b"abd"), (2, 1, 8))
+    difference = artifacts.compare_fingerprint("f", script, binary, 0, 0)
+    assert difference is not None
+    assert difference.detail == "\n".join(
+        [
+            "  SavedModel fingerprint; left out: savedmodel-uuid",
+            "  saved_model_checksum: script 300, binary 301",
+            "  version: script b'abc', binary b'abd'",
+            "  graph_def_program_hash: script b'\\x07\\x00\\x00\\x00\\x00\\x00\\x00\\x00', "
+            "binary b'\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x00'",
+        ]
+    )
+    longer = artifacts.compare_fingerprint("f", script, script + fingerprint((3, 0, 1)), 0, 0)
+    assert longer is not None
+    assert longer.detail.splitlines()[1:] == ["  signature_def_hash: script (absent), binary 1"]
+
+
+def test_which_kind_of_archive_and_what_a_long_member_diff_shows() -> None:
+    assert artifacts._kind({"config.json": b"", "a.weights.h5": b""}) == "keras"
+    assert artifacts._kind({"config.json": b""}) == "zip"
+    assert artifacts._kind({"a.weights.h5": b""}) == "zip"
+    assert artifacts._kind({"m/constants.pkl": b""}) == "torch"
+    assert artifacts._kind({"m/data.pkl": b""}) == "torch"
+    lines = [f"line {i}" for i in range(20)]
+    edited = [f"line {i}" if i % 2 else f"LINE {i}" for i in range(20)]
+    difference = artifacts.compare_zip(
+        "x.zip",
+        archive({"notes.txt": "\n".join(lines), "metadata.json": '{"date_saved": 1}'}),
+        archive({"notes.txt": "\n".join(edited), "metadata.json": '{"date_saved": 2}'}),
+        0,
+        0,
+    )
+    assert difference is not None
+    shown = difference.detail.splitlines()
+    assert "  member metadata.json differs:" in shown  # a save date only in a .keras archive
+    assert shown[-1] == "    ... 21 more diff lines"

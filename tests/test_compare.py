@@ -121,3 +121,11 @@ def test_each_outputs_tolerances_are_its_own() -> None:
     assert titles == ["b"]
     titles = [d.title for d in compare.check_outputs(script, binary, rtol={"b": 0.5}, atol=1e-2)]
     assert titles == []
+
+
+def test_values_that_differ_are_shown_whole_up_to_300_characters() -> None:
+    assert compare.compare_equal("m", {"a": 1}, {"a": 2}, 0, 0) == Difference(
+        "m", "  script: {'a': 1}\n  binary: {'a': 2}"
+    )
+    long = compare.compare_equal("m", "x" * 400, "y", 0, 0)
+    assert long is not None and long.detail == f"  script: '{'x' * 299}\n  binary: 'y'"

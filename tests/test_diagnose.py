@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_nuitka.check.diagnose import DiagnosedFailure, _issue, diagnose, known_issues
+from pytest_nuitka.check.diagnose import (
+    DiagnosedFailure,
+    Diagnosis,
+    _issue,
+    diagnose,
+    known_issues,
+)
 from pytest_nuitka.run.runs import Build, Run, Side
 
 if TYPE_CHECKING:
@@ -313,3 +319,27 @@ def test_an_entry_of_the_table_is_read_field_by_field() -> None:
         _issue({**raw, "runtime": "psychic"})
     with pytest.raises(ValueError, match="issue 'x': output is not a regular expression"):
         _issue({**raw, "output": "("})
+
+
+def test_a_diagnosis_reads_what_it_is_seen_why_do_and_where() -> None:
+    issue = _issue(
+        {
+            "id": "x",
+            "title": "a title",
+            "explain": "why",
+            "remedy": "do",
+            "verified": "t",
+            "link": "https://example.org/1",
+        }
+    )
+    assert Diagnosis(issue, "binary", "boom 3").render() == "\n".join(
+        [
+            "known issue [x] in the binary: a title",
+            "  seen: boom 3",
+            "  why: why",
+            "  do: do",
+            "  see: https://example.org/1",
+        ]
+    )
+    unlinked = dataclasses.replace(issue, link=None)
+    assert Diagnosis(unlinked, "script", "e").render().splitlines()[-1] == "  do: do"

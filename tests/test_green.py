@@ -100,3 +100,16 @@ def test_both_sides_failing_the_same_way_pass_and_are_counted_apart(
     assert rows["test_same_failure"]["both_failed"] == ["exit message: no such model: bad"]
     assert "both_failed" not in rows["test_fine"]
     assert json.loads(results.read_text())["passed_with_both_failing"] == 2
+
+
+def test_a_pass_on_both_failing_outside_a_test_is_not_counted() -> None:
+    import contextvars
+
+    from pytest_nuitka.check import tally
+
+    contextvars.Context().run(tally.both_failed, "ValueError: x")  # nobody watching: no error
+    with tally.watching() as found:
+        tally.both_failed("ValueError: x")
+        tally.both_failed("ValueError: x")
+        tally.both_failed("KeyError: y")
+    assert found == ["ValueError: x", "KeyError: y"]

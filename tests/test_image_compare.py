@@ -208,3 +208,24 @@ def test_the_failure_tables_whole() -> None:
     one_sided = artifacts.compare_image("a.png", png(pixels), None, 0, 0)
     assert one_sided is not None
     assert one_sided.detail == "  not both files: bytes, NoneType"
+
+
+def test_the_edges_of_the_tolerance_the_diff_of_transparent_images_and_unreadable_ones() -> None:
+    pixels = picture()
+    edited = changed(pixels, (12, 7, 20, 9), 50)
+    rms = float(np.sqrt(27 * 50**2 / pixels.size))
+    assert artifacts.compare_image("a.png", png(pixels), edited, 0, rms) is None
+    assert artifacts.compare_image("a.png", png(pixels), edited, 0, rms * 0.999) is not None
+    rgba = np.dstack([pixels, np.full((40, 60), 255, np.uint8)])
+    clear = rgba.copy()
+    clear[0, 0, 3] = 250
+    found = artifacts.compare_image("a.png", png(rgba), png(clear), 0, 0)
+    assert found is not None
+    diff = np.asarray(Image.open(io.BytesIO(found.files["a.png-diff.png"])))
+    assert diff.shape == (40, 60, 4) and (diff[..., 3] == 255).all()
+    assert diff[0, 0, 3] == 255 and diff[..., :3].sum() == 0
+    broken = artifacts.compare_image("b.png", b"\x89PNG\r\n\x1a\nbroken", png(pixels), 0, 0)
+    assert broken is not None and broken.title == "b.png"
+    assert broken.detail.startswith("  the script's is not an image Pillow reads (")
+    broken = artifacts.compare_image("b.png", png(pixels), b"\x89PNG\r\n\x1a\nbroken", 0, 0)
+    assert broken is not None and broken.detail.startswith("  the binary's is not an image")

@@ -139,3 +139,26 @@ def test_lines_only_one_run_printed_where_the_runs_differ_in_length() -> None:
         assert found.explains(binary)
     assert not found.explains("start\nhot\nend")
     assert found.places == []
+
+
+def test_consecutive_lines_that_vary_keep_their_own_numbers_and_tokens() -> None:
+    found = learn("a\nt 13.75\nu 7\nz", "a\nt 9\nu 8\nz")
+    assert found.describe() == [
+        "line 2: '13.75' in one script run, '9' in the other: any number or other there",
+        "line 3: '7' in one script run, '8' in the other: any number there",
+    ]
+    assert found.explains("a\nt 1.5\nu 3\nz")
+    assert not found.explains("a\nt 1.5\nu x\nz")
+    assert not found.explains("a\nu 3\nt 1.5\nz")
+
+
+def test_a_token_missing_from_either_run_may_be_missing_from_the_binary() -> None:
+    for first, second in (("ok 3", "ok"), ("ok", "ok 3")):
+        found = learn(first, second)
+        assert found.explains("ok") and found.explains("ok 5")
+        assert not found.explains("ok x")
+
+
+def test_five_places_are_all_named() -> None:
+    described = learn("1 2 3 4 5", "6 7 8 9 0").describe()
+    assert len(described) == 5 and not described[-1].startswith("...")

@@ -122,3 +122,16 @@ def test_a_coroutine_never_awaited_goes_with_its_hint_and_nothing_else() -> None
 def test_blank_lines_go_from_stderr_only() -> None:
     assert normalize("\na\n\n  \nb\n", {}, stream="stderr") == "a\nb"
     assert normalize("\na\n\nb\n", {}) == "\na\n\nb\n"
+
+
+def test_the_normalisation_used_is_described() -> None:
+    assert Policy(strict=True).describe() == "rules: none (strict)"
+    assert Policy(strict=True, rules=("timings", "local-ports")).describe() == (
+        "rules: timings, local-ports (strict)"
+    )
+    assert (
+        Policy(rules=("-learned",), noise=(("a+", "b"),))
+        .describe()
+        .endswith("traceback-source\nnoise: 'a+' -> 'b'")
+    )
+    assert "learned" not in Policy(rules=("-learned",)).describe()

@@ -15,6 +15,7 @@ import difflib
 import fnmatch
 import importlib
 import io
+import itertools
 import json
 import pickletools
 import zipfile
@@ -365,13 +366,21 @@ def compare_fingerprint(
     if a == b:
         return None
     rows = [
-        f"  {FINGERPRINT_FIELDS.get(x[0], x[0])}: script {x[2]!r}, binary {y[2]!r}"
-        for x, y in zip(a, b, strict=False)
+        f"  {_field_name(x or y)}: script {_field_value(x)}, binary {_field_value(y)}"
+        for x, y in itertools.zip_longest(a, b)
         if x != y
     ]
     return Difference(
         name, "  SavedModel fingerprint; left out: savedmodel-uuid\n" + "\n".join(rows)
     )
+
+
+def _field_name(field: tuple[int, int, Any]) -> str:
+    return str(FINGERPRINT_FIELDS.get(field[0], field[0]))
+
+
+def _field_value(field: tuple[int, int, Any] | None) -> str:
+    return "(absent)" if field is None else repr(field[2])
 
 
 # -- images (PNG found by content; any format Pillow reads when named "image") ---------------

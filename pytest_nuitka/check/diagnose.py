@@ -216,10 +216,15 @@ def _issue(raw: dict[str, Any]) -> KnownIssue:
         verified=raw["verified"],
         link=raw.get("link"),
         output=_pattern(raw) if "output" in raw else None,
-        env=(env.split("=", 1)[0], env.split("=", 1)[1]) if env else None,
+        env=_variable(env) if env else None,
         runtime=runtime,
         side=raw.get("side"),
     )
+
+
+def _variable(setting: str) -> tuple[str, str]:
+    name, _, value = setting.partition("=")
+    return name, value
 
 
 def _pattern(raw: dict[str, Any]) -> re.Pattern[str]:

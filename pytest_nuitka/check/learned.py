@@ -60,12 +60,15 @@ class Place:
 
 @dataclass(frozen=True)
 class Line:
-    """A line of the first run: its text as a pattern where the runs differ."""
+    """A line of the first run, and where the runs differ a pattern for it."""
 
     text: str
-    pattern: re.Pattern[str]
-    places: tuple[Place, ...]
+    pattern: re.Pattern[str] | None = None
+    places: tuple[Place, ...] = ()
     optional: bool = False  # printed by one of the script's runs only
+
+    def fits(self, line: str) -> bool:
+        return line == self.text if self.pattern is None else bool(self.pattern.fullmatch(line))
 
 
 def _line(number: int, first: str, second: str) -> Line:
@@ -91,7 +94,6 @@ class Learned:
     """What the script's two runs printed alike, and where they differ."""
 
     lines: tuple[Line, ...]
-    second: str
 
     @property
     def places(self) -> list[Place]:
@@ -108,8 +110,6 @@ class Learned:
     def explains(self, binary: str) -> bool:
         """Whether the binary's text differs from the script's only where the script's two
         runs differ from each other."""
-        if binary == self.second:
-            return True
         got = binary.split("\n")
 
         @functools.cache
@@ -121,8 +121,7 @@ class Learned:
                 return True
             if j == len(got):
                 return False
-            same = got[j] == line.text or bool(line.places and line.pattern.fullmatch(got[j]))
-            return same and fits(i + 1, j + 1)
+            return line.fits(got[j]) and fits(i + 1, j + 1)
 
         return fits(0, 0)
 
@@ -135,10 +134,10 @@ def learn(first: str, second: str) -> Learned:
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            lines += [Line(text, re.compile(re.escape(text)), ()) for text in a[i1:i2]]
+            lines += [Line(text) for text in a[i1:i2]]
         elif op == "replace" and i2 - i1 == j2 - j1:
             lines += [_line(i1 + k + 1, a[i1 + k], b[j1 + k]) for k in range(i2 - i1)]
         else:
             for text in [*a[i1:i2], *b[j1:j2]]:
-                lines.append(Line(text, re.compile(re.escape(text)), (), optional=True))
-    return Learned(tuple(lines), second)
+                lines.append(Line(text, optional=True))
+    return Learned(tuple(lines))
