@@ -408,6 +408,15 @@ def peak_memory(bench: Bench) -> None:
 EQUIVALENT = ROOT / "bench" / "equivalent-mutants.toml"
 
 
+def equivalent(name: str) -> bool:
+    """Whether the surviving mutant is one bench/equivalent-mutants.toml judges equivalent."""
+    entries = tomllib.loads(EQUIVALENT.read_text())["equivalent"] if EQUIVALENT.exists() else []
+    function = name.rsplit("__mutmut_", 1)[0]
+    shown = run_ok(["mutmut", "show", name], ROOT).splitlines()
+    mutated = [line[1:].strip() for line in shown if line.startswith("+ ")]
+    return any(e["function"] == function and e["line"] in mutated for e in entries)
+
+
 def mutation(bench: Bench) -> None:
     """mutmut over the verdict's code (pyproject's [tool.mutmut]) against the fast tier: the
     share of the mutants that change behaviour which a test kills. A survivor judged
@@ -427,8 +436,7 @@ def mutation(bench: Bench) -> None:
     stats = json.loads((mutants / "mutmut-cicd-stats.json").read_text())
     listed = run_ok(["mutmut", "results"], ROOT)
     survivors = [line.split(":")[0].strip() for line in listed.splitlines() if ": survived" in line]
-    equivalent = tomllib.loads(EQUIVALENT.read_text())["equivalent"] if EQUIVALENT.exists() else {}
-    judged = [name for name in survivors if name in equivalent]
+    judged = [name for name in survivors if equivalent(name)]
     killed = stats["killed"] + stats["timeout"]
     changing = killed + stats["survived"] + stats["suspicious"] - len(judged)
     rate = 100 * killed / changing if changing else 0.0

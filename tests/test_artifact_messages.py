@@ -221,3 +221,61 @@ def test_which_kind_of_archive_and_what_a_long_member_diff_shows() -> None:
     shown = difference.detail.splitlines()
     assert "  member metadata.json differs:" in shown  # a save date only in a .keras archive
     assert shown[-1] == "    ... 21 more diff lines"
+
+
+def test_member_formats_inside_archives() -> None:
+    """Pickled text with colons, JSON in its own key order, a .keras archive saved without a
+    date, HDF5 weights inside an archive, a random torch id on one side only."""
+    colon = artifacts.compare_zip(
+        "m.pt",
+        archive({"a/data.pkl": pickle.dumps("x:1:2", protocol=2)}),
+        archive({"a/data.pkl": pickle.dumps("x:1:3", protocol=2)}),
+        0,
+        0,
+    )
+    assert colon is not None
+    assert "    -X    BINUNICODE 'x:1:2'" in colon.detail.splitlines()
+    ordered = artifacts.compare_zip(
+        "x.zip",
+        archive({"c.json": json.dumps({"b": 1, "a": 1})}),
+        archive({"c.json": json.dumps({"a": 2, "b": 1})}),
+        0,
+        0,
+    )
+    assert ordered is not None
+    assert ordered.detail.splitlines()[-3:] == ['    - "a": 1,', '    + "a": 2,', '      "b": 1']
+    undated = artifacts.compare_zip(
+        "m.keras",
+        archive({"config.json": "{}", "m.weights.h5": b"", "metadata.json": '{"v": 1}'}),
+        archive({"config.json": "{}", "m.weights.h5": b"", "metadata.json": '{"v": 2}'}),
+        0,
+        0,
+    )
+    assert undated is not None and "member metadata.json differs" in undated.detail
+    half = artifacts.compare_zip(
+        "m.pt",
+        archive({"a/data.pkl": b"", "a/.data/serialization_id": "1"}),
+        archive({"a/data.pkl": b""}),
+        0,
+        0,
+    )
+    assert half is None
+
+
+def test_hdf5_weights_inside_an_archive_with_a_tolerance() -> None:
+    h5py = pytest.importorskip("h5py")
+
+    def weights(value: float) -> bytes:
+        buffer = io.BytesIO()
+        with h5py.File(buffer, "w") as written:
+            written.create_dataset("kernel", data=np.array([value], dtype="float64"))
+        return buffer.getvalue()
+
+    def keras(value: float) -> bytes:
+        return archive({"config.json": "{}", "model.weights.h5": weights(value)})
+
+    assert artifacts.compare_zip("m.keras", keras(1.0), keras(1.0 + 1e-9), 1e-6, 0) is None
+    assert artifacts.compare_zip("m.keras", keras(1.0), keras(1.0 + 1e-9), 0, 1e-6) is None
+    found = artifacts.compare_zip("m.keras", keras(1.0), keras(1.5), 1e-6, 0)
+    assert found is not None and "  member model.weights.h5 differs:" in found.detail
+    assert "dataset kernel" in found.detail

@@ -162,3 +162,16 @@ def test_a_token_missing_from_either_run_may_be_missing_from_the_binary() -> Non
 def test_five_places_are_all_named() -> None:
     described = learn("1 2 3 4 5", "6 7 8 9 0").describe()
     assert len(described) == 5 and not described[-1].startswith("...")
+
+
+def test_long_outputs_are_aligned_line_by_line_not_junked() -> None:
+    """difflib's autojunk would treat a line repeated hundreds of times as junk, leave the
+    outputs unaligned, and make every line optional: the binary could then drop any."""
+    first = "\n".join(["step"] * 300 + ["retrying once", "done"])
+    found = learn(first, "\n".join(["step"] * 300 + ["done"]))
+    assert found.explains("\n".join(["step"] * 300 + ["done"]))
+    assert not found.explains("\n".join(["step"] * 10 + ["done"]))
+    words = " ".join(["a"] * 150)
+    line = learn(f"{words} 1", f"{words} 2")
+    assert line.explains(f"{words} 3")
+    assert not line.explains(f"{' '.join(['b'] * 150)} 3")

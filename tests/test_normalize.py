@@ -54,12 +54,12 @@ def test_the_harness_names_read_as_the_scripts() -> None:
     """The binary's file name, a dist's or an unpacked onefile's copy of the main module, and
     an accelerated binary's own folder ahead of the source folder on sys.path."""
     script, binary = Path("/src/app.py"), Path("/cache/product/app.bin")
-    printed = b"/tmp/onefile_123_456_abC9/app.py:3: UserWarning: x"
+    printed = b"/tmp/onefile_123_456_H-b_C9/app.py:3: UserWarning: x"
     names = program_names([script, binary], printed, source_dir=script.parent)
     text = (
         "usage: app.bin [-h]\napp.bin: error: bad\n"
         "/cache/product/app.py:3: UserWarning: x\n"
-        "/tmp/onefile_123_456_abC9/app.py:3: UserWarning: x\n"
+        "/tmp/onefile_123_456_H-b_C9/app.py:3: UserWarning: x\n"
         "['/cache/product', '/src', '/lib']\n/cache/product:/src"
     )
     assert normalize(text, names, policy=Policy(strict=True)) == (

@@ -245,7 +245,7 @@ def run(
 
 
 # Where a onefile binary unpacks itself: Nuitka's default {TEMP}/onefile_{PID}_{TIME}.
-ONEFILE_FOLDER = re.compile(r"(?:/[^\s'\"/:]+)*/onefile_\d+_\d+(?:_[A-Za-z0-9]+)?")
+ONEFILE_FOLDER = re.compile(r"(?:/[^\s'\"/:]+)*/onefile_\d+_\d+(?:_[\w-]+)?")
 
 
 def program_names(
