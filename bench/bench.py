@@ -56,9 +56,10 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 class Bench:
-    def __init__(self, work: Path, reps: int) -> None:
+    def __init__(self, work: Path, reps: int, resume_mutants: bool = False) -> None:
         self.work = work
         self.reps = reps
+        self.resume_mutants = resume_mutants
         self.rows: list[dict[str, Any]] = []
         self.user_env = dict(os.environ)  # the main job keeps the user's compiler caches
         os.environ["NUITKA_CACHE_DIR"] = str(work / "nuitka-cache")
@@ -417,30 +418,39 @@ def equivalent(name: str) -> bool:
     return any(e["function"] == function and e["line"] in mutated for e in entries)
 
 
+def survivors() -> list[str]:
+    listed = run_ok(["mutmut", "results"], ROOT)
+    return [line.split(":")[0].strip() for line in listed.splitlines() if ": survived" in line]
+
+
 def mutation(bench: Bench) -> None:
     """mutmut over the verdict's code (pyproject's [tool.mutmut]) against the fast tier: the
     share of the mutants that change behaviour which a test kills. A survivor judged
     equivalent (it changes no behaviour) is listed with why in bench/equivalent-mutants.toml."""
     mutants = ROOT / "mutants"
-    shutil.rmtree(mutants, ignore_errors=True)
-    mutants.mkdir()
-    copied = {"pytest_nuitka", "tests", "conftest.py", "README.md", "pyproject.toml"}
-    for entry in ROOT.iterdir():  # what tests read besides (the zoo, CI files): linked
-        if entry.name not in {*copied, "mutants"}:
-            (mutants / entry.name).symlink_to(entry)
     cores = str(os.cpu_count() or 1)
     started = time.perf_counter()
-    subprocess.run(["mutmut", "run", "--max-children", cores], cwd=ROOT, check=False)
+    resumed = bench.resume_mutants and (mutants / "mutmut-stats.json").exists()
+    if resumed:  # mutmut keeps its verdicts; the survivors meet the tests added since
+        rerun = survivors()
+        subprocess.run(["mutmut", "run", "--max-children", cores, *rerun], cwd=ROOT, check=False)
+    else:
+        shutil.rmtree(mutants, ignore_errors=True)
+        mutants.mkdir()
+        copied = {"pytest_nuitka", "tests", "conftest.py", "README.md", "pyproject.toml"}
+        for entry in ROOT.iterdir():  # what tests read besides (the zoo, CI files): linked
+            if entry.name not in {*copied, "mutants"}:
+                (mutants / entry.name).symlink_to(entry)
+        subprocess.run(["mutmut", "run", "--max-children", cores], cwd=ROOT, check=False)
     seconds = time.perf_counter() - started
     run_ok(["mutmut", "export-cicd-stats"], ROOT)
     stats = json.loads((mutants / "mutmut-cicd-stats.json").read_text())
-    listed = run_ok(["mutmut", "results"], ROOT)
-    survivors = [line.split(":")[0].strip() for line in listed.splitlines() if ": survived" in line]
-    judged = [name for name in survivors if equivalent(name)]
+    left = survivors()
+    judged = [name for name in left if equivalent(name)]
     killed = stats["killed"] + stats["timeout"]
     changing = killed + stats["survived"] + stats["suspicious"] - len(judged)
     rate = 100 * killed / changing if changing else 0.0
-    unjudged = sorted(set(survivors) - set(judged))
+    unjudged = sorted(set(left) - set(judged))
     print("survivors not judged equivalent:", *unjudged, sep="\n  ")
     bench.rows.append(
         {
@@ -453,6 +463,7 @@ def mutation(bench: Bench) -> None:
                 f"{killed} killed of {stats['total']} mutants; {stats['survived']} survived, "
                 f"{len(judged)} of them judged equivalent (bench/equivalent-mutants.toml); "
                 f"{stats['no_tests']} on lines no fast test runs; {seconds / 60:.0f} min"
+                + (" (survivors of the last run rerun)" if resumed else "")
             ),
         }
     )
@@ -523,6 +534,11 @@ def main() -> int:
         default=list(MEASURES),
         help=f"measures to run, of: {', '.join(MEASURES)}; the others' rows are kept from --json",
     )
+    parser.add_argument(
+        "--resume-mutants",
+        action="store_true",
+        help="mutation: keep mutants/ and mutmut's verdicts, rerun only the last run's survivors",
+    )
     args = parser.parse_args()
     unknown = set(args.only) - set(MEASURES)
     if unknown:
@@ -530,7 +546,7 @@ def main() -> int:
             f"--only: unknown {', '.join(sorted(unknown))}; choose from {', '.join(MEASURES)}"
         )
     with tempfile.TemporaryDirectory(prefix="pytest-nuitka-bench-") as tmp:
-        bench = Bench(Path(tmp), args.reps)
+        bench = Bench(Path(tmp), args.reps, args.resume_mutants)
         started = time.perf_counter()
         for name in args.only:
             MEASURES[name](bench)

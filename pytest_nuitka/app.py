@@ -260,7 +260,15 @@ class App:
         )
         folder = self.workdir(f"{number}-{side}")
         done = runs.run(
-            side, command, paths, invocation, folder, base_env, source_dir=beside, read=read
+            side,
+            command,
+            paths,
+            invocation,
+            folder,
+            base_env,
+            source_dir=beside,
+            read=read,
+            counted=self.scheduler.count,
         )
         return self._built(done) if side == Side.BINARY else done
 
@@ -311,6 +319,7 @@ class App:
             folder / "run",
             base_env=portable.scrubbed_environment(base_env or os.environ, home),
             read=read,
+            counted=self.scheduler.count,
         )
         return self._built(done)
 

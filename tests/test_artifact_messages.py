@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import sys
 import zipfile
 
 import numpy as np
@@ -279,3 +280,79 @@ def test_hdf5_weights_inside_an_archive_with_a_tolerance() -> None:
     found = artifacts.compare_zip("m.keras", keras(1.0), keras(1.5), 1e-6, 0)
     assert found is not None and "  member model.weights.h5 differs:" in found.detail
     assert "dataset kernel" in found.detail
+
+
+def test_a_side_that_is_not_a_file_is_named_with_the_artifact() -> None:
+    for compared in (artifacts.compare_zip, artifacts.compare_image):
+        found = compared("model.bin", b"PK", None, 0, 0)
+        assert found is not None and found.title == "model.bin"
+        assert found.detail == "  not both files: bytes, NoneType"
+    for left, right in ((b"x", None), (None, b"x")):
+        h5 = artifacts.compare_h5("w.h5", left, right, 0, 0)
+        assert h5 is not None and (h5.title, h5.detail) == ("w.h5", "  not both files")
+
+
+def test_an_image_without_matplotlib_is_compared_byte_for_byte_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "PIL", None)  # `from PIL import Image` raises ImportError
+    found = artifacts.compare_image("plot.png", b"abc", b"abcd", 0, 0)
+    assert found is not None and found.title == "plot.png"
+    assert found.detail == (
+        "  image, compared byte for byte (install matplotlib to compare by pixels):\n"
+        "    3 bytes in the script's, 4 in the binary's"
+    )
+
+
+@pytest.mark.parametrize("spec", ["nocolon", "a::", "::b", "a:b:c", "mod:Cls.method", "a b:c"])
+def test_a_comparator_name_that_is_neither_is_told_what_to_give(spec: str) -> None:
+    with pytest.raises(artifacts.ComparatorError) as raised:
+        artifacts.check_name(spec)
+    assert str(raised.value) == (
+        f"comparator {spec!r}: give a built-in (zip, torch, torchscript, keras, h5, "
+        "savedmodel-fingerprint, bytes, text, image) or module:function"
+    )
+
+
+@pytest.mark.parametrize("spec", ["image", "mod:function", "package.module:compare_2", "鸟类:比较"])
+def test_a_comparator_name_that_is_either_is_taken_as_given(spec: str) -> None:
+    assert artifacts.check_name(spec) == spec
+
+
+def test_a_member_diff_of_exactly_the_lines_shown_says_nothing_more() -> None:
+    left = ["same", "a1", "a2", "a3", "a4"]
+    right = ["same", "b1", "b2", "b3", "b4"]
+    shown = artifacts._text_diff(left, right).splitlines()
+    assert len(shown) == artifacts.SHOWN  # three header lines, a context line, eight changes
+    assert not shown[-1].strip().startswith("...")
+
+
+def test_hdf5_groups_on_one_side_and_an_array_attribute_against_a_number() -> None:
+    h5py = pytest.importorskip("h5py")
+
+    def saved(script: bool) -> bytes:
+        buffer = io.BytesIO()
+        with h5py.File(buffer, "w") as written:
+            written.attrs["n"] = [1, 2] if script else 7
+            written.create_group("a_script_group" if script else "b_binary_group")
+            written.create_dataset("d", data=np.array([1.0 if script else 2.0]))
+        return buffer.getvalue()
+
+    found = artifacts.compare_h5("w.h5", saved(True), saved(False), 0, 0)
+    assert found is not None
+    lines = found.detail.splitlines()
+    assert lines[:3] == ["  HDF5; left out: h5-object-times", "  /@n:", "    script: array([1, 2])"]
+    assert lines[3] in ("    binary: np.int64(7)", "    binary: 7")  # numpy 2's repr, numpy 1's
+    assert lines[4:7] == [
+        "  a_script_group/: only in the script's",
+        "  b_binary_group/: only in the binary's",
+        "  dataset d:",
+    ]
+
+
+def test_a_fingerprint_varint_of_three_bytes() -> None:
+    script = fingerprint((1, 0, 300_000))
+    binary = fingerprint((1, 0, 300_001))
+    found = artifacts.compare_fingerprint("f", script, binary, 0, 0)
+    assert found is not None
+    assert found.detail.splitlines()[1:] == ["  saved_model_checksum: script 300000, binary 300001"]

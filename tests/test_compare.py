@@ -129,3 +129,24 @@ def test_values_that_differ_are_shown_whole_up_to_300_characters() -> None:
     )
     long = compare.compare_equal("m", "x" * 400, "y", 0, 0)
     assert long is not None and long.detail == f"  script: '{'x' * 299}\n  binary: 'y'"
+
+
+def test_a_stdout_difference_is_a_unified_diff_with_two_lines_of_context() -> None:
+    lines = [f"epoch {i}" for i in range(1, 8)]
+    script = make_run("script", stdout="\n".join(lines))
+    binary = make_run("binary", stdout="\n".join(lines).replace("epoch 4", "epoch four"))
+    (difference,) = compare.check_stdout(script, binary)
+    assert difference.title == "stdout (normalised)"
+    assert difference.detail == "\n".join(
+        [
+            "  --- script stdout",
+            "  +++ binary stdout",
+            "  @@ -2,5 +2,5 @@",
+            "   epoch 2",
+            "   epoch 3",
+            "  -epoch 4",
+            "  +epoch four",
+            "   epoch 5",
+            "   epoch 6",
+        ]
+    )

@@ -91,6 +91,8 @@ def test_learned_in_a_session_passes_ids_and_times_fails_a_computed_difference(
     )
     result = plugin_run("--nuitka-compile")
     result.assert_outcomes(passed=1, failed=2)
+    # Three tests' two sides, and one second script run each where learning was allowed.
+    result.stdout.fnmatch_lines(["nuitka: 8 run(s), *"])
     result.stdout.fnmatch_lines(
         [
             "*_ test_ids_and_times_strict _*",
@@ -175,3 +177,35 @@ def test_long_outputs_are_aligned_line_by_line_not_junked() -> None:
     line = learn(f"{words} 1", f"{words} 2")
     assert line.explains(f"{words} 3")
     assert not line.explains(f"{' '.join(['b'] * 150)} 3")
+
+
+def test_a_token_both_runs_printed_may_not_be_missing() -> None:
+    found = learn("took 5 s", "took 7 s")
+    assert found.explains("took 9 s")
+    assert not found.explains("took  s")
+
+
+def test_a_place_of_several_tokens_is_named_as_printed() -> None:
+    (place,) = learn("id 12 x", "id 3 4 x").places
+    assert place.describe() == (
+        "line 1: '12' in one script run, '3 4' in the other: any number or space there"
+    )
+
+
+def test_a_long_line_of_numbers_varies_at_one_place_only() -> None:
+    """Hundreds of tokens, most of them the same separator: none of them is junk."""
+    printed = ", ".join(str(i) for i in range(150))
+    found = learn(printed, printed.replace("77", "78"))
+    assert [place.describe() for place in found.places] == [
+        "line 1: '77' in one script run, '78' in the other: any number there"
+    ]
+    assert not found.explains(printed.replace("5", "6"))
+
+
+def test_a_long_log_with_a_repeated_separator_keeps_its_lines_aligned() -> None:
+    """Hundreds of lines, half of them the same separator: none of them is junk."""
+    printed = "\n".join(line for i in range(150) for line in ("---", f"step {i}"))
+    found = learn(printed, printed.replace("step 70\n", "step 71\n"))
+    assert not [line for line in found.lines if line.optional]
+    assert found.explains(printed.replace("step 70\n", "step 72\n"))
+    assert not found.explains(printed.replace("step 69\n", "step 72\n"))

@@ -196,7 +196,13 @@ def test_defaults_fill_what_a_minimal_manifest_leaves_out(tmp_path: Path) -> Non
         ),
         (TOOL + SERVE + 'command = ["x"]\nbogus = 1\n', "tools.serve.bogus", "unknown key"),
         (TOOL + SERVE + 'needs = ["onnxruntime"]\n', "tools.serve.command", "required"),
-        (TOOL.replace('tool = "serve"', 'tool = "script"'), "roundtrips[0].tool", "a side of"),
+        (TOOL.replace('tool = "serve"', 'tool = "script"'), "roundtrips[0].tool", "other than"),
+        (TOOL.replace('tool = "serve"', 'tool = "a->b"'), "roundtrips[0].tool", "without '->'"),
+        (
+            TOOL.replace('tool = "serve"', 'tool = "x->y"') + '[tools."x->y"]\ncommand = ["x"]\n',
+            "tools.x->y",
+            "without '->'",
+        ),
         ('description = "d"\ntools = 3\n[[runs]]\nname = "r"\n', "tools", "expected tables"),
         # A name becomes a baseline's file name: none may lead out of the case's folder.
         ('description = "d"\n[[runs]]\nname = "../../../X"\n', "runs[0].name", "without '/'"),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_nuitka import cachetool
-from pytest_nuitka.check.roundtrip import Tool
+from pytest_nuitka.check.roundtrip import LoaderNameError, Tool
 from pytest_nuitka.errors import NuitkaPluginError
 
 if TYPE_CHECKING:
@@ -457,3 +457,111 @@ def test_a_tool_says_what_is_missing_distributions_and_paths(tmp_path: Path) -> 
     )
     with pytest.raises(NuitkaPluginError, match=r"'no-such-program' not found .*: bash setup"):
         Tool("t", ("no-such-program",), install="bash setup.sh").argv()
+
+
+def test_a_tool_program_beside_the_interpreter_comes_before_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interpreter = Path(sys.executable)
+    decoy = tmp_path / interpreter.name
+    decoy.write_text("#!/bin/sh\n")
+    decoy.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    tool = Tool("t", (interpreter.name, "-c", "{python}"))
+    assert tool.argv() == [str(interpreter.parent / interpreter.name), "-c", sys.executable]
+    # A path is the user's own: used as given, from the run's folder.
+    assert Tool("t", ("./tools/load", "x")).argv() == ["./tools/load", "x"]
+
+
+SAVER_LOADER = """
+import sys
+from pytest_nuitka.emit import emit
+
+side = "binary" if "__compiled__" in globals() else "script"
+command, path = sys.argv[1], sys.argv[2]
+if command == "save":
+    with open(path, "w") as saved:
+        saved.write(side)
+else:
+    with open(path) as saved:
+        emit("saved_by", saved.read())
+    emit("loaded_by", side)
+"""
+
+
+def test_each_direction_is_its_own_saver_and_loader(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    (pytester.path / "app.py").write_text(textwrap.dedent(SAVER_LOADER))
+    pytester.makepyfile(
+        test_it="""
+        import pytest
+
+        def test_directions(nuitka):
+            trip = nuitka.compile("app.py").roundtrip(
+                ["save", "{artifact}"], ["load", "{artifact}"], "who.txt"
+            )
+            for direction in trip.names:
+                saver, loader = direction.split("->")
+                loaded = trip[direction]
+                assert (loaded.outputs["saved_by"], loaded.outputs["loaded_by"]) == (saver, loader)
+            assert trip.saved("binary").side == "binary"
+            with pytest.raises(KeyError) as raised:
+                trip["binary->nowhere"]
+            assert raised.value.args[0] == (
+                "'binary->nowhere'; the directions are: "
+                "script->script, script->binary, binary->script, binary->binary"
+            )
+        """
+    )
+    plugin_run("--nuitka-compile").assert_outcomes(passed=1)
+
+
+def test_what_a_reference_did_not_emit_is_named_with_what_it_did(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    write(
+        pytester,
+        """
+        SAVE, LOAD = ["save", "{artifact}"], ["load", "{artifact}"]
+
+        def test_against_run(nuitka):
+            app = nuitka.compile("app.py")
+            predicted = app.run_both("predict")
+            app.roundtrip(SAVE, LOAD, "model.npy").assert_match(
+                against=predicted, outputs=["probs", "logits"]
+            )
+
+        def test_against_save(nuitka):
+            trip = nuitka.compile("app.py").roundtrip(SAVE, LOAD, "model.npy")
+            trip.assert_match(outputs=["probs"])
+        """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "[[]binary->binary: logits; held against the script's run (predict)[]]",
+            "  not emitted by the script's run (predict); it emitted: debug, probs",
+            "",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "[[]binary->binary: probs; held against the binary's save run (in memory)[]]",
+            "  not emitted by the binary's save run (in memory); it emitted: nothing",
+            "  a save that emits nothing can be held against the loads (against='loads') or "
+            'against a run\'s outputs (against=<run>; in a manifest against = "run:NAME")',
+            "",
+        ]
+    )
+
+
+@pytest.mark.parametrize("name", ["", "script", "binary", "onnx->runtime"])
+def test_a_loader_tool_is_named_so_that_a_direction_reads_one_way(name: str) -> None:
+    with pytest.raises(LoaderNameError) as raised:
+        Tool(name)
+    assert str(raised.value) == (
+        f"loader tool {name!r}: name it without '->', and other than script or binary "
+        "(it is the loader in a direction, script->NAME)"
+    )

@@ -18,6 +18,7 @@ import io
 import itertools
 import json
 import pickletools
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -73,11 +74,14 @@ class ComparatorError(NuitkaPluginError, ValueError):
     """A comparator named by a string that is not one."""
 
 
+# module:function: a dotted module name, one colon, a name in the module
+SPEC = re.compile(r"[\w.]+:\w+")
+
+
 def check_name(spec: str) -> str:
     """A built-in's name or ``module:function`` (imported only when used: the module may be
     the test's own)."""
-    module, _, attribute = spec.partition(":")
-    if spec not in BUILTIN and not (module and attribute):
+    if spec not in BUILTIN and not SPEC.fullmatch(spec):
         raise ComparatorError(
             f"comparator {spec!r}: give a built-in ({', '.join(BUILTIN)}) or module:function"
         )

@@ -48,6 +48,9 @@ class Tool:
     needs: tuple[str, ...] = ()
     install: str = ""
 
+    def __post_init__(self) -> None:
+        loader_name(self.name)
+
     def argv(self) -> list[str]:
         command = self.command or (self.name,)
         program = command[0].replace("{python}", runs.python())
@@ -80,6 +83,20 @@ class Tool:
                 f"PATH: {self._advice}"
             )
         return found
+
+
+class LoaderNameError(NuitkaPluginError, ValueError):
+    pass
+
+
+def loader_name(name: str) -> str:
+    """A loader tool's name: it follows ``->`` in a direction, ``script->NAME``."""
+    if not name or "->" in name or name in SIDES:
+        raise LoaderNameError(
+            f"loader tool {name!r}: name it without '->', and other than "
+            f"{' or '.join(SIDES)} (it is the loader in a direction, script->NAME)"
+        )
+    return name
 
 
 def fill(args: Sequence[str], artifact: Path) -> list[str]:
@@ -239,7 +256,14 @@ class RoundTrips:
         invocation = self.app.invocation(args, None, self._env, self._files, self._timeout)
         folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
         return runs.run(
-            loader, self.tool.argv(), [], invocation, folder, self._base_env, read=False
+            loader,
+            self.tool.argv(),
+            [],
+            invocation,
+            folder,
+            self._base_env,
+            read=False,
+            counted=self.app.scheduler.count,
         )
 
     def _side(self, side: str, args: list[str], extra: Mapping[str, str | None]) -> runs.Run:

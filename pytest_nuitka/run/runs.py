@@ -173,11 +173,13 @@ def run(
     base_env: Mapping[str, str] | None = None,
     source_dir: Path | None = None,
     read: bool = True,
+    counted: Callable[[Run], None] | None = None,
 ) -> Run:
     """``app_paths``: the script and the binary; either one printed reads as ``<app>``, its
     folder as ``<appdir>``. ``base_env``: what the invocation's variables go on top of (the
     caller's environment unless given). ``read=False``: the outputs are left to
-    ``with_outputs``, called in the main thread (for a run made in a worker thread)."""
+    ``with_outputs``, called in the main thread (for a run made in a worker thread).
+    ``counted``: told of each run ``redo`` makes (the session's summary counts them)."""
 
     done_again: dict[tuple[tuple[str, str | None], ...], Run] = {}
 
@@ -187,7 +189,11 @@ def run(
         if key not in done_again:
             changed = dataclasses.replace(invocation, env={**invocation.env, **extra})
             fresh = folder.with_name(f"{folder.name}-again{len(done_again) + 1}")
-            done_again[key] = run(side, command, app_paths, changed, fresh, base_env, source_dir)
+            done_again[key] = run(
+                side, command, app_paths, changed, fresh, base_env, source_dir, counted=counted
+            )
+            if counted is not None:
+                counted(done_again[key])
         return done_again[key]
 
     cwd, out = folder / "cwd", folder / "out"

@@ -16,9 +16,8 @@ from typing import Any, TypeVar, cast
 from pytest_nuitka.check.artifacts import check_name
 from pytest_nuitka.check.diagnose import known_issues
 from pytest_nuitka.check.difference import Tolerance
-from pytest_nuitka.check.roundtrip import Tool, artifact_name
+from pytest_nuitka.check.roundtrip import Tool, artifact_name, loader_name
 from pytest_nuitka.run.normalize import check_rule_names, parse_noise
-from pytest_nuitka.run.runs import Side
 from pytest_nuitka.settings import MODES, Mode
 from pytest_nuitka.zoo.conditions import first_problem
 
@@ -415,6 +414,10 @@ def _run(r: _Reader) -> RunSpec:
 
 
 def _tool(r: _Reader, name: str) -> Tool:
+    try:
+        loader_name(name)
+    except ValueError as error:
+        raise ManifestError(r.path, r.prefix.rstrip("."), str(error)) from None
     command = r.texts("command")
     if not command:
         raise r.fail("command", "required (the program and its arguments before the load's)")
@@ -464,11 +467,9 @@ def _roundtrip(r: _Reader, run_names: set[str], tools: dict[str, Tool]) -> Round
 
 def _loader(r: _Reader, tools: dict[str, Tool]) -> Tool | None:
     """A [tools.NAME] of the case, or a program found on PATH (``saved_model_cli``)."""
-    name = r.text("tool")
-    if name is None:
+    if r.text("tool") is None:
         return None
-    if name in (Side.SCRIPT, Side.BINARY):
-        raise r.fail("tool", f"{name!r} is a side of every round-trip; name another loader")
+    name = r.checked("tool", loader_name)
     return tools.get(name) or Tool(name)
 
 
