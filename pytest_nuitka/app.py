@@ -64,7 +64,6 @@ class RunPair:
         )
 
     def _fail_on(self, differences: list[Difference], policy: Policy | None = None) -> None:
-        __tracebackhide__ = True
         policy = policy or self.defaults.policy
         if not differences and compare.same_failure(self.script, self.binary, policy):
             tally.both_failed(self.script.failure(policy).headline)
@@ -88,22 +87,19 @@ class RunPair:
     ) -> None:
         """Same exit status and the same failure: every traceback (type, message, detail
         lines, chained causes), or the last stderr line of an exit without one."""
-        __tracebackhide__ = True
         policy = self.policy(strict, rules, noise)
         self._fail_on(compare.check_exit(self.script, self.binary, policy), policy)
 
     def check_stdout(
         self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
     ) -> None:
-        __tracebackhide__ = True
         policy = self.policy(strict, rules, noise)
         self._fail_on(compare.check_stdout(self.script, self.binary, policy), policy)
 
     def check_stderr(
         self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
     ) -> None:
-        """The whole stderr, normalised (opt-in: libraries log differently and often)."""
-        __tracebackhide__ = True
+        """The whole stderr, normalised: what ``assert_match`` compares by default, alone."""
         policy = self.policy(strict, rules, noise)
         self._fail_on(compare.check_stderr(self.script, self.binary, policy), policy)
 
@@ -118,7 +114,6 @@ class RunPair:
         (a number, or a mapping from output name to number); files by format.
         ``comparators`` maps an output name or file pattern to a function or a built-in's
         name; ``exclude`` names outputs (or patterns) not compared."""
-        __tracebackhide__ = True
         self._fail_on(self._outputs(rtol, atol, comparators, exclude))
 
     def _outputs(
@@ -133,7 +128,6 @@ class RunPair:
         return compare.check_outputs(self.script, self.binary, rtol, atol, chosen, skipped)
 
     def check_argmax(self, names: Iterable[str], axis: int = -1) -> None:
-        __tracebackhide__ = True
         policy = self.defaults.policy
         self._fail_on(compare.check_argmax(self.script, self.binary, names, axis, policy))
 
@@ -178,7 +172,6 @@ class RunPair:
         """All checks at once; one failure message lists every difference. ``stderr``:
         compare normalised stderr too; ``strict``, ``rules``, ``noise``: the normalisation
         (README, "Normalisation"); ``exclude``: outputs not compared."""
-        __tracebackhide__ = True
         found = self.differences(
             rtol,
             atol,
@@ -457,7 +450,6 @@ class App:
         """Fail when the standalone dist needs a shared library from outside itself that a
         Linux target may lack (auditwheel's manylinux policy), naming each library, the files
         that need it and where this machine has it: the check that needs no other machine."""
-        __tracebackhide__ = True
         if self.binary is None:
             raise NotRun(SKIP_REASON)
         if self.mode != Mode.STANDALONE:

@@ -150,3 +150,33 @@ def test_a_stdout_difference_is_a_unified_diff_with_two_lines_of_context() -> No
             "   epoch 6",
         ]
     )
+
+
+def test_rows_whose_class_differs_are_tabled_by_row() -> None:
+    script = [[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]
+    binary = [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4]]
+    difference = compare.argmax_difference("p", script, binary)
+    assert difference is not None and difference.title == "argmax(p)"
+    assert difference.detail == "\n".join(
+        [
+            "  2 of 3 rows disagree:",
+            "  row  script  binary",
+            "  0    1       0",
+            "  2    1       0",
+        ]
+    )
+
+
+def test_warnings_only_one_side_printed_are_noted_one_a_line() -> None:
+    script = make_run("script")
+    binary = make_run(
+        "binary",
+        stderr=b"/x/app.py:3: UserWarning: first\n  warnings.warn('first')\n"
+        b"/x/app.py:4: DeprecationWarning: second\n  f()\n",
+    )
+    assert compare.warning_notes(script, binary) == [
+        "note: printed only by the binary:\n  UserWarning: first\n  DeprecationWarning: second"
+    ]
+    assert compare.warning_notes(binary, script) == [
+        "note: printed only by the script:\n  UserWarning: first\n  DeprecationWarning: second"
+    ]

@@ -86,6 +86,19 @@ def test_second_session_compiles_nothing(pytester: pytest.Pytester, plugin_run: 
     )
 
 
+def test_a_cache_inside_the_project_is_not_collected(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    """The cache holds copies of the app's folder, its test files among them."""
+    write(pytester, app=MATCHING_APP, test_app=TEST_MATCH)
+    inside = f"--nuitka-cache-dir={pytester.path / 'build-cache'}"
+    plugin_run("--nuitka-compile", inside).assert_outcomes(passed=1)
+    assert list((pytester.path / "build-cache").rglob("test_app.py"))  # copied there
+    result = plugin_run("--nuitka-compile", inside)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["collected 1 item"])
+
+
 def test_editing_a_local_module_rebuilds(pytester: pytest.Pytester, plugin_run: PluginRun) -> None:
     write(
         pytester,

@@ -565,3 +565,104 @@ def test_a_loader_tool_is_named_so_that_a_direction_reads_one_way(name: str) -> 
         f"loader tool {name!r}: name it without '->', and other than script or binary "
         "(it is the loader in a direction, script->NAME)"
     )
+
+
+def test_tolerances_comparators_and_exclusions_reach_every_direction(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    """The binary's load adds 1e-3 to what it read: each way of allowing that passes, and
+    the failure without one shows the runs of all four directions."""
+    write(
+        pytester,
+        """
+        import numpy as np
+
+        SAVE, LOAD = ["save", "{artifact}", "--emit"], ["load", "{artifact}"]
+
+        def trip(nuitka):
+            return nuitka.compile("app.py", env={"DRIFT": "1"}).roundtrip(SAVE, LOAD, "m.npy")
+
+        def close(name, script, binary, rtol, atol):
+            assert np.allclose(script, binary, atol=2e-3)
+
+        def test_rtol(nuitka):
+            trip(nuitka).assert_match(rtol=1e-2)
+
+        def test_atol(nuitka):
+            trip(nuitka).assert_match(atol=2e-3)
+
+        def test_comparator(nuitka):
+            trip(nuitka).assert_match(comparators={"probs": close})
+
+        def test_exclude(nuitka):
+            app = nuitka.compile("app.py")
+            predicted = app.run_both("predict")
+            app.roundtrip(SAVE, LOAD, "m.npy").assert_match(against=predicted, exclude=["debug"])
+
+        def test_drift(nuitka):
+            trip(nuitka).assert_match()
+        """,
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*(m.npy) fails in 2 of 4 direction(s): binary->binary, script->binary"]
+    )
+    shown = [
+        line for line in result.stdout.lines if line.startswith(("[script std", "[binary std"))
+    ]
+    assert len(shown) == 6  # two saves, four loads
+
+
+LOGGING_APP = """
+import os
+import sys
+
+with open(os.environ["LOG"], "a") as log:
+    log.write(" ".join(sys.argv[1:2]) + "\\n")
+if sys.argv[1] == "save":
+    with open(sys.argv[2], "w") as saved:
+        saved.write("x")
+else:
+    from pytest_nuitka.emit import emit
+
+    with open(sys.argv[2]) as saved:
+        emit("read", saved.read())
+"""
+
+
+def test_a_round_trip_has_run_when_it_returns_and_a_loader_that_cannot_start_fails_its_direction(
+    pytester: pytest.Pytester, plugin_run: PluginRun
+) -> None:
+    (pytester.path / "app.py").write_text(textwrap.dedent(LOGGING_APP))
+    log = pytester.path / "log.txt"
+    pytester.makepyfile(
+        test_it=f"""
+        from pytest_nuitka.check.roundtrip import Tool
+
+        SAVE, LOAD = ["save", "{{artifact}}"], ["load", "{{artifact}}"]
+
+        def test_ran(nuitka):
+            trip = nuitka.compile("app.py", env={{"LOG": {str(log)!r}}}).roundtrip(
+                SAVE, LOAD, "m.txt"
+            )
+            with open({str(log)!r}) as log:
+                assert sorted(log.read().split()) == ["load"] * 4 + ["save"] * 2
+            trip.assert_match(against="loads")
+
+        def test_tool_not_there(nuitka):
+            app = nuitka.compile("app.py", env={{"LOG": {str(log)!r}}})
+            trip = app.roundtrip(SAVE, ["{{artifact}}"], "m.txt", tool=Tool("t", ("./absent",)))
+            trip.assert_match()
+        """
+    )
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "round-trip 'roundtrip1' (m.txt) fails in 2 of 2 direction(s): binary->t, script->t",
+            "",
+            "[[]script->t[]]",
+            "  the t could not load the m.txt: [[]Errno 2[]] No such file or directory: './absent'",
+        ]
+    )

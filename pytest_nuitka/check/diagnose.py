@@ -282,7 +282,6 @@ def fail(
     notes that follow the differences (one-sided warnings, the normalisation used);
     ``folders``: what the failure rests on besides the runs' own folders (artifacts). A run
     whose error Keras's traceback filter hid is run again without it, and diagnosed too."""
-    __tracebackhide__ = True
     again: list[Run] = []
     try:  # the failure stands whatever goes wrong in naming it
         again = unfilter.reveal(runs)

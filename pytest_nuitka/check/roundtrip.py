@@ -315,7 +315,10 @@ class RoundTrips:
         missing = self._missing(loader)
         if missing:
             return missing, [], [saved]
-        loaded = self.loaded(saver, loader)
+        try:
+            loaded = self.loaded(saver, loader)
+        except (OSError, NuitkaPluginError) as error:  # a loader that could not start
+            return f"the {loader} could not load the {self.artifact_name}: {error}", [], [saved]
         if not loaded.ok:
             what = f"the {loader} failed to load the {self.artifact_name} that the {saver} saved"
             return f"{what}: {problem(loaded)}", [], [saved, loaded]
@@ -416,7 +419,6 @@ class RoundTrip:
         """Every direction saves, loads and predicts what ``against`` holds: ``"save"`` (the
         saving run's own outputs, the default), ``"loads"`` (the script->script load) or a
         run. ``outputs``: the names compared (default: all the reference emitted)."""
-        __tracebackhide__ = True
         wanted = None if outputs is None else tuple(outputs)
         chosen = {**self.defaults_comparators, **(comparators or {})}
         skipped = (*self.defaults_exclude, *exclude)

@@ -167,6 +167,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         config.stash[SCHEDULER].feed = lookahead.feed
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A cache inside the project holds copies of its sources (and their tests): never
+    collected."""
+    cache, path = config.stash[BUILDER].settings.cache_dir, collection_path.resolve()
+    return True if path == cache or cache in path.parents else None
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.name == MANIFEST_NAME:
         return CaseFile.from_parent(parent, path=file_path)

@@ -158,12 +158,10 @@ class CaseState:
         used: list[runs.Run],
         folders: Sequence[Path] = (),
     ) -> None:
-        __tracebackhide__ = True
         diagnose.fail(title, differences, used, folders=folders)
 
 
 def require_ok(state: CaseState, run: runs.Run, doing: str) -> None:
-    __tracebackhide__ = True
     if not run.ok:
         problem = run.exception or run.status
         state.fail(f"the {run.side} failed {doing}: {problem}", [], [run])
@@ -212,7 +210,6 @@ def case_checks(case: Case, state: CaseState, mode: Mode, regen: bool) -> dict[s
 
 
 def check_run(state: CaseState, spec: RunSpec, portable: bool = False) -> None:
-    __tracebackhide__ = True
     result = state.run(spec, portable)
     if isinstance(result, runs.Run):
         raise NotRun(f"{SKIP_REASON} (the script ran: {result.status})")
@@ -233,7 +230,6 @@ def check_run(state: CaseState, spec: RunSpec, portable: bool = False) -> None:
 
 def check_baseline(state: CaseState, spec: RunSpec, regen: bool) -> None:
     """``regen``: write the baseline from this cell's script outputs (--nuitka-force-regen)."""
-    __tracebackhide__ = True
     script = state.script_run(spec)
     require_ok(state, script, f"the run {spec.name!r}")
     folder, env = state.case.folder, {**os.environ, **state.case.env}
@@ -261,7 +257,6 @@ def check_baseline(state: CaseState, spec: RunSpec, regen: bool) -> None:
 
 
 def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: str) -> None:
-    __tracebackhide__ = True
     if Side.BINARY in (saver, loader) and state.app().binary is None:
         raise NotRun(SKIP_REASON)
     trips = state.trips(spec)
