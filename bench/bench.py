@@ -431,8 +431,9 @@ def mutation(bench: Bench) -> None:
     cores = str(os.cpu_count() or 1)
     started = time.perf_counter()
     resumed = bench.resume_mutants and (mutants / "mutmut-stats.json").exists()
-    if resumed:  # mutmut keeps its verdicts; the survivors meet the tests added since
+    if resumed:  # mutmut keeps its verdicts: what is left runs, the survivors meet new tests
         rerun = survivors()
+        subprocess.run(["mutmut", "run", "--max-children", cores], cwd=ROOT, check=False)
         subprocess.run(["mutmut", "run", "--max-children", cores, *rerun], cwd=ROOT, check=False)
     else:
         shutil.rmtree(mutants, ignore_errors=True)
@@ -463,7 +464,7 @@ def mutation(bench: Bench) -> None:
                 f"{killed} killed of {stats['total']} mutants; {stats['survived']} survived, "
                 f"{len(judged)} of them judged equivalent (bench/equivalent-mutants.toml); "
                 f"{stats['no_tests']} on lines no fast test runs; {seconds / 60:.0f} min"
-                + (" (survivors of the last run rerun)" if resumed else "")
+                + (" (resumed: the last run's survivors run again)" if resumed else "")
             ),
         }
     )
@@ -537,7 +538,8 @@ def main() -> int:
     parser.add_argument(
         "--resume-mutants",
         action="store_true",
-        help="mutation: keep mutants/ and mutmut's verdicts, rerun only the last run's survivors",
+        help="mutation: keep mutants/ and mutmut's verdicts; run what is left, then the "
+        "last run's survivors again",
     )
     args = parser.parse_args()
     unknown = set(args.only) - set(MEASURES)
