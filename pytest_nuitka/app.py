@@ -331,6 +331,8 @@ class App:
         """One run of ``side`` ("script" or "binary"), in the calling thread: what a job of
         the scheduler does (with ``read=False``: ``wait`` reads the outputs; ``base_env``:
         the environment as it was when the job was made). ``portable``: as ``run_both``."""
+        if side not in (Side.SCRIPT, Side.BINARY):
+            raise NuitkaPluginError(f"side {side!r}: give 'script' or 'binary'")
         invocation = self.invocation(args, stdin, env, files, timeout)
         number = next(self._count)
         if side == Side.SCRIPT:

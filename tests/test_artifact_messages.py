@@ -287,6 +287,8 @@ def test_a_side_that_is_not_a_file_is_named_with_the_artifact() -> None:
         found = compared("model.bin", b"PK", None, 0, 0)
         assert found is not None and found.title == "model.bin"
         assert found.detail == "  not both files: bytes, NoneType"
+        found = compared("model.bin", 5, b"PK", 0, 0)
+        assert found is not None and found.detail == "  not both files: int, bytes"
     for left, right in ((b"x", None), (None, b"x")):
         h5 = artifacts.compare_h5("w.h5", left, right, 0, 0)
         assert h5 is not None and (h5.title, h5.detail) == ("w.h5", "  not both files")
@@ -356,3 +358,22 @@ def test_a_fingerprint_varint_of_three_bytes() -> None:
     found = artifacts.compare_fingerprint("f", script, binary, 0, 0)
     assert found is not None
     assert found.detail.splitlines()[1:] == ["  saved_model_checksum: script 300000, binary 300001"]
+
+
+def test_a_member_hdf5_on_one_side_only_is_compared_as_bytes() -> None:
+    h5py = pytest.importorskip("h5py")
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as written:
+        written.create_dataset("kernel", data=np.arange(3))
+    found = artifacts.compare_zip(
+        "m.zip",
+        archive({"w.h5": buffer.getvalue()}),
+        archive({"w.h5": b"not hdf5"}),
+        0,
+        0,
+    )
+    assert found is not None
+    assert found.detail.splitlines()[1:] == [
+        "  member w.h5 differs:",
+        f"    {len(buffer.getvalue())} bytes in the script's, 8 in the binary's",
+    ]
