@@ -56,10 +56,9 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 class Bench:
-    def __init__(self, work: Path, reps: int, resume_mutants: bool = False) -> None:
+    def __init__(self, work: Path, reps: int) -> None:
         self.work = work
         self.reps = reps
-        self.resume_mutants = resume_mutants
         self.rows: list[dict[str, Any]] = []
         self.user_env = dict(os.environ)  # the main job keeps the user's compiler caches
         os.environ["NUITKA_CACHE_DIR"] = str(work / "nuitka-cache")
@@ -430,19 +429,15 @@ def mutation(bench: Bench) -> None:
     mutants = ROOT / "mutants"
     cores = str(os.cpu_count() or 1)
     started = time.perf_counter()
-    resumed = bench.resume_mutants and (mutants / "mutmut-stats.json").exists()
-    if resumed:  # mutmut keeps its verdicts: what is left runs, the survivors meet new tests
-        rerun = survivors()
-        subprocess.run(["mutmut", "run", "--max-children", cores], cwd=ROOT, check=False)
-        subprocess.run(["mutmut", "run", "--max-children", cores, *rerun], cwd=ROOT, check=False)
-    else:
-        shutil.rmtree(mutants, ignore_errors=True)
-        mutants.mkdir()
-        copied = {"pytest_nuitka", "tests", "conftest.py", "README.md", "pyproject.toml"}
-        for entry in ROOT.iterdir():  # what tests read besides (the zoo, CI files): linked
-            if entry.name not in {*copied, "mutants"}:
-                (mutants / entry.name).symlink_to(entry)
-        subprocess.run(["mutmut", "run", "--max-children", cores], cwd=ROOT, check=False)
+    # Always afresh: mutmut numbers a function's mutants by the lines tests cover, so verdicts
+    # kept from an earlier run may belong to other mutants once a test reaches a new line.
+    shutil.rmtree(mutants, ignore_errors=True)
+    mutants.mkdir()
+    copied = {"pytest_nuitka", "tests", "conftest.py", "README.md", "pyproject.toml"}
+    for entry in ROOT.iterdir():  # what tests read besides (the zoo, CI files): linked
+        if entry.name not in {*copied, "mutants"}:
+            (mutants / entry.name).symlink_to(entry)
+    subprocess.run(["mutmut", "run", "--max-children", cores], cwd=ROOT, check=False)
     seconds = time.perf_counter() - started
     run_ok(["mutmut", "export-cicd-stats"], ROOT)
     stats = json.loads((mutants / "mutmut-cicd-stats.json").read_text())
@@ -464,7 +459,6 @@ def mutation(bench: Bench) -> None:
                 f"{killed} killed of {stats['total']} mutants; {stats['survived']} survived, "
                 f"{len(judged)} of them judged equivalent (bench/equivalent-mutants.toml); "
                 f"{stats['no_tests']} on lines no fast test runs; {seconds / 60:.0f} min"
-                + (" (resumed: the last run's survivors run again)" if resumed else "")
             ),
         }
     )
@@ -535,12 +529,6 @@ def main() -> int:
         default=list(MEASURES),
         help=f"measures to run, of: {', '.join(MEASURES)}; the others' rows are kept from --json",
     )
-    parser.add_argument(
-        "--resume-mutants",
-        action="store_true",
-        help="mutation: keep mutants/ and mutmut's verdicts; run what is left, then the "
-        "last run's survivors again",
-    )
     args = parser.parse_args()
     unknown = set(args.only) - set(MEASURES)
     if unknown:
@@ -548,7 +536,7 @@ def main() -> int:
             f"--only: unknown {', '.join(sorted(unknown))}; choose from {', '.join(MEASURES)}"
         )
     with tempfile.TemporaryDirectory(prefix="pytest-nuitka-bench-") as tmp:
-        bench = Bench(Path(tmp), args.reps, args.resume_mutants)
+        bench = Bench(Path(tmp), args.reps)
         started = time.perf_counter()
         for name in args.only:
             MEASURES[name](bench)
