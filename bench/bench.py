@@ -32,14 +32,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pytest_nuitka.app import App  # noqa: E402
-from pytest_nuitka.build import environment  # noqa: E402
-from pytest_nuitka.build.builder import Builder  # noqa: E402
-from pytest_nuitka.build.cache import Entry  # noqa: E402
-from pytest_nuitka.build.compilers import BuildRequest, NuitkaCompiler  # noqa: E402
+from pytest_nuitka.api.app import App  # noqa: E402
+from pytest_nuitka.base import environment  # noqa: E402
+from pytest_nuitka.base.settings import Mode, Settings  # noqa: E402
+from pytest_nuitka.cache.local import Entry  # noqa: E402
+from pytest_nuitka.compile.builder import Builder  # noqa: E402
+from pytest_nuitka.compile.compilers import BuildRequest, NuitkaCompiler  # noqa: E402
 from pytest_nuitka.matrix.report import markdown_table  # noqa: E402
 from pytest_nuitka.run import scheduler  # noqa: E402
-from pytest_nuitka.settings import Mode, Settings  # noqa: E402
 
 NUMPY_APP = ROOT / "tests" / "apps" / "numpy_stats"
 KERAS_APP = ROOT / "tests" / "apps" / "keras_predict" / "app.py"

@@ -15,7 +15,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from pytest_nuitka.build.compilers import BuildRequest, Built, CompileFailed
+from pytest_nuitka.cache.product import Built, CompileFailed
+from pytest_nuitka.compile.compilers import BuildRequest
 
 # The snapshot runs under the script's own path, as a Nuitka binary's code does, and the
 # wrapper's frame is left out of tracebacks, so that a failure reads as the script's would.

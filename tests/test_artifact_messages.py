@@ -204,11 +204,11 @@ def test_a_fingerprint_by_field_of_every_wire_type() -> None:
 
 
 def test_which_kind_of_archive_and_what_a_long_member_diff_shows() -> None:
-    assert artifacts._kind({"config.json": b"", "a.weights.h5": b""}) == "keras"
-    assert artifacts._kind({"config.json": b""}) == "zip"
-    assert artifacts._kind({"a.weights.h5": b""}) == "zip"
-    assert artifacts._kind({"m/constants.pkl": b""}) == "torch"
-    assert artifacts._kind({"m/data.pkl": b""}) == "torch"
+    assert artifacts._kind({"config.json": b"", "a.weights.h5": b""}) is artifacts.Archive.KERAS
+    assert artifacts._kind({"config.json": b""}) is artifacts.Archive.ZIP
+    assert artifacts._kind({"a.weights.h5": b""}) is artifacts.Archive.ZIP
+    assert artifacts._kind({"m/constants.pkl": b""}) is artifacts.Archive.TORCH
+    assert artifacts._kind({"m/data.pkl": b""}) is artifacts.Archive.TORCH
     lines = [f"line {i}" for i in range(20)]
     edited = [f"line {i}" if i % 2 else f"LINE {i}" for i in range(20)]
     difference = artifacts.compare_zip(

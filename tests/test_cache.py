@@ -15,10 +15,10 @@ from typing import cast
 
 import pytest
 
-from pytest_nuitka import cachetool
-from pytest_nuitka.build.cache import BuildCache
-from pytest_nuitka.build.compilers import Built, CompileFailed
-from pytest_nuitka.errors import BuildError
+from pytest_nuitka.base.errors import BuildError
+from pytest_nuitka.cache import __main__ as cachetool
+from pytest_nuitka.cache.local import BuildCache
+from pytest_nuitka.cache.product import Built, CompileFailed
 
 
 def build_into(source: Path) -> Callable[..., Built]:
@@ -89,7 +89,7 @@ def test_killed_build_leaves_no_entry_and_no_lock(tmp_path: Path, source: Path) 
             textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from pytest_nuitka.build.cache import BuildCache
+        from pytest_nuitka.cache.local import BuildCache
         def slow(workdir, product, log, **_):
             (product / "app.bin").write_text("half")
             print("building", flush=True)

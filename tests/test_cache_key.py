@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from standin import StandInCompiler
 
-from pytest_nuitka.build import builder as builds
-from pytest_nuitka.build import environment
-from pytest_nuitka.build.builder import Builder
-from pytest_nuitka.settings import Mode, Settings
+from pytest_nuitka.base import environment
+from pytest_nuitka.base.settings import Mode, Settings
+from pytest_nuitka.compile import builder as builds
+from pytest_nuitka.compile.builder import Builder
 
 SETTINGS = Settings(
     compile=True,

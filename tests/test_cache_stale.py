@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from conftest import USER_CACHE
-from pytest_nuitka.build import builder as builds
-from pytest_nuitka.build import environment
-from pytest_nuitka.build.builder import Builder
-from pytest_nuitka.build.compilers import NuitkaCompiler
+from pytest_nuitka.base import environment
+from pytest_nuitka.base.settings import Mode
+from pytest_nuitka.compile import builder as builds
+from pytest_nuitka.compile.builder import Builder
+from pytest_nuitka.compile.compilers import NuitkaCompiler
 from pytest_nuitka.plugin.fixture import BUILDER
-from pytest_nuitka.settings import Mode
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ def test_cell_check_refuses_a_cell_that_is_another(monkeypatch: pytest.MonkeyPat
 
     def check(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "pytest_nuitka.cellcheck", *args],
+            [sys.executable, "-m", "pytest_nuitka.matrix.cellcheck", *args],
             capture_output=True,
             text=True,
             env={**os.environ, **env},
@@ -36,7 +36,7 @@ def test_cell_check_refuses_a_cell_that_moved() -> None:
 
     def check(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "pytest_nuitka.cellcheck", *args],
+            [sys.executable, "-m", "pytest_nuitka.matrix.cellcheck", *args],
             capture_output=True,
             text=True,
         )

@@ -19,7 +19,7 @@ from pytest_nuitka.check.diagnose import (
 from pytest_nuitka.run.runs import Build, Run, Side
 
 if TYPE_CHECKING:
-    from pytest_nuitka.session import Nuitka
+    from pytest_nuitka.api.session import Nuitka
 
 ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka.build.cache import PARTIAL
-from pytest_nuitka.check import evidence
+from pytest_nuitka.cache import evidence
+from pytest_nuitka.cache.local import PARTIAL
 
 
 def test_a_failure_is_kept_privately_with_its_links_and_its_message(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_the_message_is_written_as_utf8_whatever_the_locale(tmp_path: Path) -> N
     code page that lacks the characters: the message file is UTF-8 all the same."""
     nodeid, message = "test_鸟类.py::test_识别", "失败"
     code = (  # the command line of an ASCII locale holds no other characters
-        "import sys; from pathlib import Path; from pytest_nuitka.check import evidence; "
+        "import sys; from pathlib import Path; from pytest_nuitka.cache import evidence; "
         f"evidence.keep(Path(sys.argv[1]), {nodeid!a}, [], {message!a})"
     )
     env = {

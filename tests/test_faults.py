@@ -21,15 +21,17 @@ from pathlib import Path
 import pytest
 
 from conftest import APPS, TESTS, default_sigint
-from pytest_nuitka.build.cache import BuildCache
-from pytest_nuitka.run import portable, process
+from pytest_nuitka.base import process
+from pytest_nuitka.cache.local import BuildCache
+from pytest_nuitka.run import portable
 
 CHILD = """
 import os, sys
 from pathlib import Path
-from pytest_nuitka.build.cache import BuildCache
-from pytest_nuitka.build.compilers import Built, BuildRequest, NuitkaCompiler
-from pytest_nuitka.errors import BuildError
+from pytest_nuitka.cache.local import BuildCache
+from pytest_nuitka.cache.product import Built
+from pytest_nuitka.compile.compilers import BuildRequest, NuitkaCompiler
+from pytest_nuitka.base.errors import BuildError
 
 root, source = Path(sys.argv[1]), Path(sys.argv[2])
 cache = BuildCache(root, "child", rebuild=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from pytest_nuitka.build.builder import check_syntax
-from pytest_nuitka.build.compilers import followed_modules
+from pytest_nuitka.compile.builder import check_syntax
+from pytest_nuitka.compile.compilers import followed_modules
 
 
 def test_follows_imports_of_every_kind_and_through_local_modules(tmp_path: Path) -> None:

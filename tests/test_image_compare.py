@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pytest_nuitka.check import artifacts, compare, diagnose, evidence
+from pytest_nuitka.cache import evidence
+from pytest_nuitka.check import artifacts, compare, diagnose
 from pytest_nuitka.check.difference import Difference
 
 pytest.importorskip("matplotlib.testing.compare")

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_nuitka.build import libraries
+from pytest_nuitka.base import libraries
 from pytest_nuitka.check.diagnose import DiagnosedFailure
 
 if TYPE_CHECKING:
-    from pytest_nuitka.session import Nuitka
+    from pytest_nuitka.api.session import Nuitka
 
 APP = Path(__file__).parent / "apps" / "native"
 FOREIGN = "libgmp.so.10"

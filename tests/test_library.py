@@ -17,10 +17,10 @@ sys.path.insert(0, {tests!r})
 
 from pathlib import Path
 
-from pytest_nuitka.build.builder import Builder
+from pytest_nuitka.compile.builder import Builder
 from pytest_nuitka.check.diagnose import DiagnosedFailure
-from pytest_nuitka.session import Nuitka
-from pytest_nuitka.settings import Settings
+from pytest_nuitka.api.session import Nuitka
+from pytest_nuitka.base.settings import Settings
 from standin import StandInCompiler
 
 root = Path({root!r})

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka.check.roundtrip import Tool
-from pytest_nuitka.settings import Mode
+from pytest_nuitka.api.roundtrip import Tool
+from pytest_nuitka.base.settings import Mode
+from pytest_nuitka.check.comparison import Comparison
 from pytest_nuitka.zoo.cases import CaseState, case_checks
-from pytest_nuitka.zoo.manifest import Comparing, ManifestError, load_case
+from pytest_nuitka.zoo.manifest import ManifestError, load_case
 
 FULL = """
 description = "a classifier"
@@ -96,22 +97,23 @@ def test_a_full_manifest_reads_into_its_dataclasses(tmp_path: Path) -> None:
     assert case.requires == ("numpy>=1",) and case.ship == ("numpy",)
     assert case.data == (tmp_path / "labels.json",) and case.env == {"APP_SEED": "7"}
     assert (case.timeout, case.baseline_rtol, case.baseline_atol) == (90.0, 0.001, 1e-6)
-    assert case.comparing == Comparing(rules=("local-ports",), exclude=("*.log",))
+    assert case.comparison == Comparison(rules=("local-ports",), exclude=("*.log",))
     (run,) = case.runs
-    assert (run.name, run.args, run.argmax, run.baseline) == (
+    assert (run.name, run.args, run.comparison.argmax, run.baseline) == (
         "predict",
         ("predict", "--out", "{out}"),
         ("probs",),
         ("probs",),
     )
-    assert run.rtol == {"probs": 1e-6} and run.atol == 0.0 and run.stdout is True
-    merged = case.comparing.then(run.comparing)
+    own = run.comparison
+    assert own.rtol == {"probs": 1e-6} and own.atol == 0.0 and own.stdout is True
+    merged = case.comparison.then(run.comparison)
     assert merged.strict is True and merged.rules == ("local-ports", "module-paths")
     (trip,) = case.roundtrips
-    assert (trip.artifact, trip.outputs, trip.against, trip.tool) == (
+    assert (trip.artifact, trip.outputs, trip.against_run, trip.tool) == (
         "model.h5",
         ("probs",),
-        "run:predict",
+        "predict",
         None,
     )
     (expect,) = case.expectations
@@ -135,7 +137,7 @@ def test_defaults_fill_what_a_minimal_manifest_leaves_out(tmp_path: Path) -> Non
     case = load_case(case_file(tmp_path, 'description = "d"\n[[runs]]\nname = "r"\n'))
     assert case.mode is None and case.timeout is None and case.expectations == ()
     assert case.runs[0].args == () and case.runs[0].stdin is None
-    assert case.comparing == Comparing()
+    assert case.comparison == Comparison()
 
 
 @pytest.mark.parametrize(

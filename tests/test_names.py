@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_nuitka.build.builder import check_names
-from pytest_nuitka.build.compilers import read_report
+from pytest_nuitka.base.errors import BuildError, printable
 from pytest_nuitka.check import diagnose
 from pytest_nuitka.check.difference import table
-from pytest_nuitka.errors import BuildError, printable
+from pytest_nuitka.compile.builder import check_names
+from pytest_nuitka.compile.compilers import read_report
 
 if TYPE_CHECKING:
     from conftest import PluginRun
-    from pytest_nuitka.session import Nuitka
+    from pytest_nuitka.api.session import Nuitka
 
 INFERENCE = """
 import json, os, sys

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from conftest import APPS
-from pytest_nuitka.app import SKIP_REASON
+from pytest_nuitka.api.app import SKIP_REASON
 
 if TYPE_CHECKING:
     from conftest import NuitkaRun
-    from pytest_nuitka.session import Nuitka
+    from pytest_nuitka.api.session import Nuitka
 
 
 def test_numpy_app_with_a_local_module_matches(nuitka: Nuitka) -> None:

@@ -13,10 +13,11 @@ import pytest
 from packaging.version import Version
 
 from conftest import NEEDS_COMPILE, TESTS
-from pytest_nuitka.build import compilers, environment
-from pytest_nuitka.build.compilers import mode_options
-from pytest_nuitka.errors import BuildError
-from pytest_nuitka.settings import Mode
+from pytest_nuitka.base import environment
+from pytest_nuitka.base.errors import BuildError
+from pytest_nuitka.base.settings import Mode
+from pytest_nuitka.compile import compilers
+from pytest_nuitka.compile.compilers import mode_options
 
 ROOT = TESTS.parent
 

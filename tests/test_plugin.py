@@ -305,7 +305,7 @@ def test_hung_binary_children_are_killed(pytester: pytest.Pytester, plugin_run: 
     time.sleep(600)
     """,
         test_app="""
-    from pytest_nuitka.run import process
+    from pytest_nuitka.base import process
     def test_it(nuitka):
         run = nuitka.compile("hang.py", timeout=5).run_script()
         assert run.timed_out
@@ -408,7 +408,7 @@ def test_missing_compiler_and_missing_nuitka_are_named(
         app="print(1)\n",
         test_app="""
     import pytest
-    from pytest_nuitka.build import environment
+    from pytest_nuitka.base import environment
     def test_no_cc(nuitka, monkeypatch):
         monkeypatch.setenv("CC", "/nonexistent/gcc")
         environment._c_compiler.cache_clear()

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_nuitka.base.errors import NuitkaPluginError
 from pytest_nuitka.check.diagnose import DiagnosedFailure
-from pytest_nuitka.errors import NuitkaPluginError
 from pytest_nuitka.run import portable
 
 if TYPE_CHECKING:
-    from pytest_nuitka.session import Nuitka
+    from pytest_nuitka.api.session import Nuitka
 
 PROBE = "apps/probe/app.py"
 GREETING = "apps/probe/greeting.txt"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import default_sigint
+from pytest_nuitka.base import process
 from pytest_nuitka.check import compare
-from pytest_nuitka.run import process
 from pytest_nuitka.run.runs import Invocation
 from pytest_nuitka.run.runs import run as run_once
 
@@ -176,7 +176,7 @@ HOST = """
 import os, sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from pytest_nuitka.run import process
+from pytest_nuitka.base import process
 
 marker, threads = sys.argv[1], sys.argv[2] == "threads"
 code = '''

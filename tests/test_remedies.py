@@ -14,7 +14,7 @@ from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose
 from pytest_nuitka.zoo.manifest import RoundTripSpec, load_case
 
 if TYPE_CHECKING:
-    from pytest_nuitka.session import Nuitka
+    from pytest_nuitka.api.session import Nuitka
 
 ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"
@@ -137,7 +137,7 @@ def test_onnx_exporter_shipped_with_torch(nuitka: Nuitka) -> None:
         done = app.roundtrip(
             spec.save, spec.load, spec.artifact, tool=spec.tool, files=[case / "bird.png"]
         )
-        done.assert_match(outputs=spec.outputs, rtol=spec.rtol, atol=spec.atol)
+        done.check(spec.comparison, outputs=spec.outputs)
 
     assert diagnosed(lambda: trip("torch", "numpy", "pillow")) == ["onnx-exporter-not-shipped"]
     trip("torch", "numpy", "pillow", "onnxscript", "onnx")
@@ -152,7 +152,7 @@ def test_keras_model_for_tfjs_saved_with_tf_keras(nuitka: Nuitka) -> None:
     def trip(legacy: str) -> None:
         app = nuitka.compile(ZOO / "tfjs_json" / "app.py", env={"TF_USE_LEGACY_KERAS": legacy})
         done = app.roundtrip(spec.save, spec.load, spec.artifact, tool=spec.tool)
-        done.assert_match(outputs=spec.outputs, rtol=spec.rtol, atol=spec.atol)
+        done.check(spec.comparison, outputs=spec.outputs)
 
     assert diagnosed(lambda: trip("0")) == ["tfjs-keras3-config"]
     trip("1")

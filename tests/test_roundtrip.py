@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_nuitka import cachetool
-from pytest_nuitka.check.roundtrip import LoaderNameError, Tool
-from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.api.roundtrip import LoaderNameError, Tool
+from pytest_nuitka.base.errors import NuitkaPluginError
+from pytest_nuitka.cache import __main__ as cachetool
 
 if TYPE_CHECKING:
     from conftest import PluginRun
@@ -372,7 +372,7 @@ def test_round_trips_a_hostile_user_tried(pytester: pytest.Pytester, plugin_run:
         pytester,
         """
         import pytest
-        from pytest_nuitka.errors import NuitkaPluginError
+        from pytest_nuitka.base.errors import NuitkaPluginError
 
         def trip(nuitka, *extra, artifact="m.npy"):
             app = nuitka.compile("app.py")
@@ -426,7 +426,7 @@ def test_round_trips_a_hostile_user_tried(pytester: pytest.Pytester, plugin_run:
 
 
 def test_evidence_folders_of_look_alike_ids_stay_apart(tmp_path: Path) -> None:
-    from pytest_nuitka.check import evidence
+    from pytest_nuitka.cache import evidence
 
     run = tmp_path / "run"
     run.mkdir()
@@ -502,7 +502,7 @@ def test_each_direction_is_its_own_saver_and_loader(
     pytester.makepyfile(
         test_it="""
         import pytest
-        from pytest_nuitka.errors import NuitkaPluginError
+        from pytest_nuitka.base.errors import NuitkaPluginError
 
         def test_directions(nuitka):
             trip = nuitka.compile("app.py").roundtrip(
@@ -648,7 +648,7 @@ def test_a_round_trip_has_run_when_it_returns_and_a_loader_that_cannot_start_fai
     log = pytester.path / "log.txt"
     pytester.makepyfile(
         test_it=f"""
-        from pytest_nuitka.check.roundtrip import Tool
+        from pytest_nuitka.api.roundtrip import Tool
 
         SAVE, LOAD = ["save", "{{artifact}}"], ["load", "{{artifact}}"]
 

@@ -306,7 +306,7 @@ def test_the_header_says_how_many_runs_at_once(
 def test_runs_start_while_the_main_thread_sets_variables(tmp_path: Path) -> None:
     """pytest sets PYTEST_CURRENT_TEST at every phase; a child that inherited the process's
     environ meanwhile failed to start with EFAULT (measured: 153 of 918 starts in 8 s)."""
-    from pytest_nuitka.run import process
+    from pytest_nuitka.base import process
 
     failures: list[BaseException] = []
     done = threading.Event()
@@ -341,8 +341,8 @@ def test_runs_start_while_the_main_thread_sets_variables(tmp_path: Path) -> None
 def test_a_queued_run_has_its_outputs_read_by_the_thread_that_waits(tmp_path: Path) -> None:
     """NumPy parses an array's header with ast, whose state CPython 3.11 shares between
     threads: read in a worker while pytest parsed a failure's source, it broke pytest."""
-    from pytest_nuitka.app import App
-    from pytest_nuitka.settings import Mode
+    from pytest_nuitka.api.app import App
+    from pytest_nuitka.base.settings import Mode
 
     script = tmp_path / "app.py"
     script.write_text(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka.build.shipping import plan
-from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.base.errors import NuitkaPluginError
+from pytest_nuitka.compile.shipping import plan
 
 
 @pytest.mark.real  # reads the installed torch: a framework, not the fast tier's

@@ -10,7 +10,7 @@ import pytest
 from pytest_nuitka.check.diagnose import DiagnosedFailure
 
 if TYPE_CHECKING:
-    from pytest_nuitka.session import Nuitka
+    from pytest_nuitka.api.session import Nuitka
 
 APP = "apps/stderr/app.py"
 MODES = ["accelerated", "standalone", "onefile"]

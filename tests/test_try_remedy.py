@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import pytest
 from test_libraries import FOREIGN, native_app, system_library
 
-from pytest_nuitka.app import App
+from pytest_nuitka.api.app import App
+from pytest_nuitka.api.remedy import remedy_for
+from pytest_nuitka.base.settings import Mode
 from pytest_nuitka.check.diagnose import Diagnosis, known_issues
-from pytest_nuitka.remedy import remedy_for
-from pytest_nuitka.settings import Mode
 
 if TYPE_CHECKING:
     from conftest import NuitkaRun

@@ -26,10 +26,10 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
+from pytest_nuitka.base.environment import OLDEST_NUITKA
 from pytest_nuitka.bisect import releases
 from pytest_nuitka.bisect.search import BisectError, Trial, bisect, releases_between, summary
 from pytest_nuitka.bisect.trial import RealTrial, Setup, collects_something
-from pytest_nuitka.build.environment import OLDEST_NUITKA
 
 
 def version(text: str) -> Version:

@@ -26,6 +26,22 @@ class Verdict(StrEnum):
     SKIP = "skip"  # cannot install, or cannot build for a reason of its own: never counted
 
 
+class Question(StrEnum):
+    """What a bisect looks for: the first bad release after a good one, or the reverse."""
+
+    REGRESSION = "regression"
+    FIX = "fix"
+
+    @property
+    def old(self) -> Verdict:
+        """The verdict of the older endpoint."""
+        return Verdict.GOOD if self is Question.REGRESSION else Verdict.BAD
+
+    @property
+    def new(self) -> Verdict:
+        return Verdict.BAD if self is Question.REGRESSION else Verdict.GOOD
+
+
 @dataclass(frozen=True)
 class Check:
     """One pytest item of the selection as a tried version left it."""
@@ -58,7 +74,7 @@ class Change:
 @dataclass(frozen=True)
 class Answer:
     package: str
-    question: str  # "regression" (first bad after good) or "fix" (first good after bad)
+    question: Question
     last_before: str  # the newest release that behaves like the older endpoint
     first_after: str  # the oldest release that behaves like the newer endpoint
     untested: tuple[str, ...]  # skipped releases between them: the change may be in any
@@ -100,12 +116,11 @@ def bisect(
     the next release that can; an explicit one that cannot is an error."""
     if good == bad:
         raise BisectError(f"--good and --bad are the same release ({good}): give two")
-    question = "regression" if good < bad else "fix"
+    question = Question.REGRESSION if good < bad else Question.FIX
     low, high = sorted((good, bad))
     order = releases_between(versions, low, high)
-    old_verdict = Verdict.GOOD if question == "regression" else Verdict.BAD
-    new_verdict = Verdict.BAD if question == "regression" else Verdict.GOOD
-    low_explicit, high_explicit = explicit if question == "regression" else explicit[::-1]
+    old_verdict, new_verdict = question.old, question.new
+    low_explicit, high_explicit = explicit if question is Question.REGRESSION else explicit[::-1]
     planned = min(len(order), 2 + math.ceil(math.log2(max(len(order) - 2, 0) + 1)))
     steps: list[Step] = []
     tried: dict[int, Step] = {}
@@ -144,15 +159,9 @@ def bisect(
         return index
 
     lo_seen, hi_seen = -1, len(order)
-    lo = endpoint(0, +1, old_verdict, low_explicit, "good" if question == "regression" else "bad")
+    lo = endpoint(0, +1, old_verdict, low_explicit, old_verdict)
     lo_seen = lo
-    hi = endpoint(
-        len(order) - 1,
-        -1,
-        new_verdict,
-        high_explicit,
-        "bad" if question == "regression" else "good",
-    )
+    hi = endpoint(len(order) - 1, -1, new_verdict, high_explicit, new_verdict)
     hi_seen = hi
     while True:
         open_ = [i for i in range(lo + 1, hi) if i not in tried]
@@ -187,8 +196,7 @@ def changed(before: Check, after: Check) -> bool:
 
 def summary(answer: Answer) -> str:
     """The answer as a person reads it at the end of the run."""
-    first = "first bad" if answer.question == "regression" else "first good"
-    last = "last good" if answer.question == "regression" else "last bad"
+    first, last = f"first {answer.question.new}", f"last {answer.question.old}"
     lines = [f"{first}: {answer.package} {answer.first_after}"]
     lines.append(f"{last}: {answer.package} {answer.last_before}")
     if answer.untested:

@@ -1,2 +1,2 @@
-"""Check: two runs compared (normalised text, failures, outputs, artifacts), round-trips, and
-the known issue behind a difference."""
+"""Check: two runs compared (normalised text, failures, outputs, artifacts) under one
+``Comparison``, and the known issue behind a difference."""

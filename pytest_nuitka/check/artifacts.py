@@ -21,12 +21,13 @@ import pickletools
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
+from pytest_nuitka.base.errors import NuitkaPluginError
 from pytest_nuitka.check.difference import Comparator, Difference, compare_array, table
-from pytest_nuitka.errors import NuitkaPluginError
 
 # Names of what is left out, with why; the README lists the same.
 EXCLUSIONS = {
@@ -128,18 +129,26 @@ def _members(raw: bytes) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
-def _kind(members: Mapping[str, bytes]) -> str:
+class Archive(StrEnum):
+    """The kinds of zip compared member by member, each with what it leaves out."""
+
+    TORCH = "torch archive"
+    KERAS = ".keras archive"
+    ZIP = "zip"
+
+
+def _kind(members: Mapping[str, bytes]) -> Archive:
     names = list(members)
     if any(n.endswith("/data.pkl") or n.endswith("/constants.pkl") for n in names):
-        return "torch"
+        return Archive.TORCH
     if "config.json" in members and any(n.endswith(".weights.h5") for n in names):
-        return "keras"
-    return "zip"
+        return Archive.KERAS
+    return Archive.ZIP
 
 
-def _ignored(kind: str, member: str) -> str | None:
+def _ignored(kind: Archive, member: str) -> str | None:
     """The exclusion that leaves this member out, if any."""
-    if kind == "torch":
+    if kind is Archive.TORCH:
         if member.endswith("/.data/serialization_id"):
             return "torch-serialization-id"
         if member.endswith(".debug_pkl"):
@@ -160,9 +169,8 @@ def compare_zip(name: str, script: Any, binary: Any, rtol: float, atol: float) -
     except zipfile.BadZipFile:
         return compare_bytes(name, left_raw, right_raw, rtol, atol)
     kind = _kind(left)
-    label = {"torch": "torch archive", "keras": ".keras archive", "zip": "zip"}[kind]
     skipped = sorted({why for m in {*left, *right} if (why := _ignored(kind, m))})
-    if kind == "keras":
+    if kind is Archive.KERAS:
         skipped.append("keras-save-date")
     found: list[str] = []
     only = sorted(m for m in left.keys() ^ right.keys() if not _ignored(kind, m))
@@ -171,17 +179,17 @@ def compare_zip(name: str, script: Any, binary: Any, rtol: float, atol: float) -
     for member in sorted(left.keys() & right.keys()):
         if _ignored(kind, member) or left[member] == right[member]:
             continue
-        detail = _memberDifference(kind, member, left[member], right[member], rtol, atol)
+        detail = _member_difference(kind, member, left[member], right[member], rtol, atol)
         if detail:
             found.append(f"  member {member} differs:\n{detail}")
     if not found:
         return None
-    header = f"  {label}; left out: zip-metadata" + "".join(f", {s}" for s in skipped)
+    header = f"  {kind}; left out: zip-metadata" + "".join(f", {s}" for s in skipped)
     return Difference(name, header + "\n" + "\n".join(found))
 
 
-def _memberDifference(
-    kind: str, member: str, left: bytes, right: bytes, rtol: float, atol: float
+def _member_difference(
+    kind: Archive, member: str, left: bytes, right: bytes, rtol: float, atol: float
 ) -> str | None:
     if member.endswith(".json"):
         try:
@@ -189,7 +197,7 @@ def _memberDifference(
         except ValueError:
             pass
         else:
-            if kind == "keras" and member == "metadata.json":
+            if kind is Archive.KERAS and member == "metadata.json":
                 a, b = dict(a), dict(b)
                 a.pop("date_saved", None)
                 b.pop("date_saved", None)

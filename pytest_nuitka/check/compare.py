@@ -7,11 +7,12 @@ output, how many elements differ and the worst of them.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from pytest_nuitka.base.errors import NuitkaPluginError
 from pytest_nuitka.check import artifacts, learned
 from pytest_nuitka.check.difference import (
     WORST,
@@ -22,12 +23,14 @@ from pytest_nuitka.check.difference import (
     table,
     tolerance_for,
 )
-from pytest_nuitka.errors import NuitkaPluginError
 from pytest_nuitka.run import failures
 from pytest_nuitka.run.normalize import DEFAULT, Policy
 from pytest_nuitka.run.runs import Run, Side
 
 STDERR_TAIL = 15
+
+
+TextCheck = Callable[[Run, Run, Policy], list[Difference]]
 
 
 def check_exit(script: Run, binary: Run, policy: Policy = DEFAULT) -> list[Difference]:

@@ -21,10 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pytest_nuitka.base.errors import CheckFailed
 from pytest_nuitka.check import source as source_evidence
 from pytest_nuitka.check.compare import render
 from pytest_nuitka.check.difference import Difference
-from pytest_nuitka.errors import CheckFailed
 from pytest_nuitka.run import unfilter
 from pytest_nuitka.run.runs import Run, Side
 

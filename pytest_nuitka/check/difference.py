@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_nuitka.errors import printable
+from pytest_nuitka.base.errors import printable
 
 WORST = 5  # rows shown per table
 Tolerance = float | Mapping[str, float]

@@ -22,7 +22,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from pytest_nuitka.build.environment import commit_of
+from pytest_nuitka.base.environment import commit_of
 
 SYMBOLS = {
     "passed": "pass",

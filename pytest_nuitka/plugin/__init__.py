@@ -14,13 +14,15 @@ from typing import Any
 
 import pytest
 
-from pytest_nuitka.build.builder import Builder, BuildStats
-from pytest_nuitka.build.cache import PRUNE_GRACE_SECONDS
-from pytest_nuitka.build.compilers import Compiler, NuitkaCompiler
-from pytest_nuitka.build.environment import header_line
-from pytest_nuitka.check import evidence, tally
+from pytest_nuitka.base import process
+from pytest_nuitka.base.environment import header_line
+from pytest_nuitka.base.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError, printable
+from pytest_nuitka.cache import evidence
+from pytest_nuitka.cache.local import PRUNE_GRACE_SECONDS, Kept
+from pytest_nuitka.check import tally
 from pytest_nuitka.check.diagnose import DiagnosedFailure
-from pytest_nuitka.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError, printable
+from pytest_nuitka.compile.builder import Builder, BuildStats
+from pytest_nuitka.compile.compilers import Compiler, NuitkaCompiler
 from pytest_nuitka.plugin import hookspecs as hooks
 from pytest_nuitka.plugin import markers, remedies
 from pytest_nuitka.plugin.fixture import BUILDER, SCHEDULER, nuitka
@@ -31,7 +33,6 @@ from pytest_nuitka.plugin.results import (
     KNOWN_ISSUES_PROPERTY,
     ResultsRecorder,
 )
-from pytest_nuitka.run import process
 from pytest_nuitka.run.scheduler import RunStats, Scheduler, default_slots
 from pytest_nuitka.zoo.manifest import MANIFEST_NAME
 
@@ -264,7 +265,7 @@ def keep_evidence(item: pytest.Item, failure: DiagnosedFailure) -> str:
     try:
         cache.secure()
         kept, message = evidence.keep(
-            cache.base / "evidence", item.nodeid, failure.folders, str(failure.msg)
+            cache.base / Kept.EVIDENCE, item.nodeid, failure.folders, str(failure.msg)
         )
         if cache.max_bytes is not None:  # evidence counts toward the cache's size, as builds do
             cache.prune(cache.max_bytes, grace=PRUNE_GRACE_SECONDS, keep=kept)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_nuitka.build.builder import Builder
+from pytest_nuitka.api.session import Nuitka
+from pytest_nuitka.compile.builder import Builder
 from pytest_nuitka.run.scheduler import Scheduler
-from pytest_nuitka.session import Nuitka
 
 BUILDER = pytest.StashKey[Builder]()
 SCHEDULER = pytest.StashKey[Scheduler]()

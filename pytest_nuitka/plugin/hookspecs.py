@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_nuitka.build.compilers import Compiler
+    from pytest_nuitka.compile.compilers import Compiler
 
 
 @pytest.hookspec(firstresult=True)

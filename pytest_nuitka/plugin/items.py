@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from pytest_nuitka.api.session import Nuitka
+from pytest_nuitka.base.settings import Mode
 from pytest_nuitka.check import diagnose
 from pytest_nuitka.plugin.fixture import BUILDER, SCHEDULER, nuitka_for
 from pytest_nuitka.plugin.markers import expect, require
-from pytest_nuitka.session import Nuitka
-from pytest_nuitka.settings import Mode
 from pytest_nuitka.zoo.cases import CaseState, Check, case_checks
 from pytest_nuitka.zoo.manifest import ManifestError, load_case
 

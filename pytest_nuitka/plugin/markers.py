@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from pytest_nuitka.zoo.conditions import all_hold, first_problem, skip_reason, unmet
+from pytest_nuitka.zoo.manifest import Outcome
 
 
 def checked(item: pytest.Item, conditions: Sequence[str]) -> Sequence[str]:
@@ -29,14 +30,14 @@ def expect(
     issue: str,
     conditions: Sequence[str],
     env: Mapping[str, str],
-    outcome: str = "xfail",
+    outcome: Outcome = Outcome.XFAIL,
     raises: type[BaseException] | None = None,
 ) -> bool:
     """A strict expected failure (or a skip) where every condition holds; whether it does."""
     if not all_hold(conditions, env):
         return False
     reason = f"known issue: {issue}"
-    if outcome == "skip":
+    if outcome is Outcome.SKIP:
         item.add_marker(pytest.mark.skip(reason=reason))
     else:
         item.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=raises))

@@ -8,16 +8,16 @@ from typing import Any, Literal
 
 import pytest
 
-from pytest_nuitka.settings import (
+from pytest_nuitka.base.settings import (
     CACHE_ENV_VAR,
     DEFAULT_CACHE_SIZE,
     MODES,
     Mode,
     Settings,
-    check_comparison,
     parse_size,
     seconds,
 )
+from pytest_nuitka.check.comparison import Comparison
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -44,7 +44,7 @@ def add_options(parser: pytest.Parser) -> None:
     add(
         "cache-size",
         f"prune least recently used builds beyond this size (default {DEFAULT_CACHE_SIZE}; "
-        "python -m pytest_nuitka.cachetool shows and prunes by hand)",
+        "python -m pytest_nuitka.cache shows and prunes by hand)",
         "string",
     )
     add(
@@ -188,30 +188,28 @@ def _read(config: pytest.Config, get: Any) -> Settings:
     default = Settings()
     cache_dir = get("nuitka_cache_dir") or os.environ.get(CACHE_ENV_VAR) or default.cache_dir
     size = get("nuitka_cache_size")
-    return check_comparison(
-        Settings(
-            compile=bool(get("nuitka_compile")),
-            cache_dir=Path(str(cache_dir)).expanduser().resolve(),
-            cache_bytes=parse_size(str(size)) if size else default.cache_bytes,
-            rebuild=bool(get("nuitka_rebuild")),
-            mode=Mode(get("nuitka_mode") or default.mode),
-            build_timeout=seconds(
-                "nuitka_build_timeout", get("nuitka_build_timeout"), default.build_timeout
-            ),
-            run_timeout=seconds(
-                "nuitka_run_timeout", get("nuitka_run_timeout"), default.run_timeout
-            ),
-            jobs=jobs(get("nuitka_jobs")),
-            nuitka_args=tuple(config.getini("nuitka_args")),
-            frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),
-            full_standalone=bool(get("nuitka_full_standalone")),
-            torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
-            try_remedy=bool(get("nuitka_try_remedy")),
-            strict=bool(get("nuitka_strict")),
-            rules=tuple(config.getini("nuitka_rules")),
-            noise=tuple(config.getini("nuitka_noise")),
-            comparators=tuple(config.getini("nuitka_comparators")),
-            exclude=tuple(config.getini("nuitka_exclude")),
-            stderr=bool(config.getini("nuitka_stderr")),
-        )
+    settings = Settings(
+        compile=bool(get("nuitka_compile")),
+        cache_dir=Path(str(cache_dir)).expanduser().resolve(),
+        cache_bytes=parse_size(str(size)) if size else default.cache_bytes,
+        rebuild=bool(get("nuitka_rebuild")),
+        mode=Mode(get("nuitka_mode") or default.mode),
+        build_timeout=seconds(
+            "nuitka_build_timeout", get("nuitka_build_timeout"), default.build_timeout
+        ),
+        run_timeout=seconds("nuitka_run_timeout", get("nuitka_run_timeout"), default.run_timeout),
+        jobs=jobs(get("nuitka_jobs")),
+        nuitka_args=tuple(config.getini("nuitka_args")),
+        frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),
+        full_standalone=bool(get("nuitka_full_standalone")),
+        torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
+        try_remedy=bool(get("nuitka_try_remedy")),
+        strict=bool(get("nuitka_strict")),
+        rules=tuple(config.getini("nuitka_rules")),
+        noise=tuple(config.getini("nuitka_noise")),
+        comparators=tuple(config.getini("nuitka_comparators")),
+        exclude=tuple(config.getini("nuitka_exclude")),
+        stderr=bool(config.getini("nuitka_stderr")),
     )
+    Comparison.from_settings(settings)  # a bad rule, noise or comparator line fails here
+    return settings

@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_nuitka.app import App
+from pytest_nuitka.api.app import App
+from pytest_nuitka.api.remedy import remedy_for
+from pytest_nuitka.api.session import Nuitka
 from pytest_nuitka.check.diagnose import DiagnosedFailure
 from pytest_nuitka.plugin.items import CaseItem, zoo_nuitka
-from pytest_nuitka.remedy import remedy_for
-from pytest_nuitka.session import Nuitka
 from pytest_nuitka.zoo.cases import CaseState, case_checks
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pytest_nuitka.build.environment import FRAMEWORKS, commit_of
+from pytest_nuitka.base.environment import FRAMEWORKS, commit_of
 from pytest_nuitka.zoo.baselines import cell
 
 MESSAGE_LIMIT = 4000

@@ -24,7 +24,7 @@ import sysconfig
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from pytest_nuitka.build import libraries
+from pytest_nuitka.base import libraries
 
 # Kept from the caller's environment: locale and terminal only. PATH is minimal and HOME is a
 # fresh folder; PYTHONPATH, PYTHONHOME, VIRTUAL_ENV and the rest are gone.

@@ -15,10 +15,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pytest_nuitka.build.environment import module_search_path, with_overrides
+from pytest_nuitka.base import process
+from pytest_nuitka.base.environment import module_search_path, with_overrides
+from pytest_nuitka.base.errors import NuitkaPluginError
 from pytest_nuitka.emit import ENV_VAR, RUNTIME_VAR
-from pytest_nuitka.errors import NuitkaPluginError
-from pytest_nuitka.run import failures, process
+from pytest_nuitka.run import failures
 from pytest_nuitka.run.normalize import DEFAULT, Policy, normalize
 from pytest_nuitka.run.outputs import load_outputs
 
@@ -44,7 +45,7 @@ class Build:
 
 @dataclass(frozen=True)
 class Run:
-    side: str  # a Side, or a loader tool's name
+    side: Side | str  # a Side, or the name of the tool that loaded a round-trip
     argv: tuple[str, ...]
     cwd: Path
     returncode: int

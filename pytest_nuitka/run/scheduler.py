@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pytest_nuitka.run import process
+from pytest_nuitka.base import process
 from pytest_nuitka.run.runs import Run
 
 # What one run may take at its peak: a Keras run peaks near 600 MiB. The slots are bounded

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_nuitka.build.environment import HEADER_DISTRIBUTIONS, HEADER_ENV_VARS, version_of
+from pytest_nuitka.base.environment import HEADER_DISTRIBUTIONS, HEADER_ENV_VARS, version_of
 from pytest_nuitka.check.compare import argmax_difference, compare_outputs
 from pytest_nuitka.check.difference import Difference
 

@@ -20,15 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_nuitka.app import SKIP_REASON, App, RunPair
+from pytest_nuitka.api.app import SKIP_REASON, App
+from pytest_nuitka.api.pair import RunPair
+from pytest_nuitka.api.roundtrip import Reference, RoundTrips, directions
+from pytest_nuitka.api.session import Nuitka
+from pytest_nuitka.base.errors import CheckFailed, NotRun
+from pytest_nuitka.base.settings import Mode
 from pytest_nuitka.check import diagnose
 from pytest_nuitka.check.difference import Difference
-from pytest_nuitka.check.roundtrip import RoundTrips, directions
-from pytest_nuitka.errors import CheckFailed, NotRun
 from pytest_nuitka.run import runs
 from pytest_nuitka.run.runs import Side
-from pytest_nuitka.session import Nuitka
-from pytest_nuitka.settings import Mode
 from pytest_nuitka.zoo import baselines
 from pytest_nuitka.zoo.manifest import Case, ManifestError, RoundTripSpec, RunSpec
 
@@ -213,19 +214,7 @@ def check_run(state: CaseState, spec: RunSpec, portable: bool = False) -> None:
     result = state.run(spec, portable)
     if isinstance(result, runs.Run):
         raise NotRun(f"{SKIP_REASON} (the script ran: {result.status})")
-    how = state.case.comparing.then(spec.comparing)
-    result.assert_match(
-        spec.rtol,
-        spec.atol,
-        spec.argmax,
-        spec.stdout,
-        how.comparators,
-        stderr=how.stderr,
-        strict=how.strict,
-        rules=how.rules,
-        noise=how.noise,
-        exclude=how.exclude,
-    )
+    result.check(state.case.comparison.then(spec.comparison))
 
 
 def check_baseline(state: CaseState, spec: RunSpec, regen: bool) -> None:
@@ -244,7 +233,7 @@ def check_baseline(state: CaseState, spec: RunSpec, regen: bool) -> None:
         spec.baseline,
         state.case.baseline_rtol,
         state.case.baseline_atol,
-        spec.argmax,
+        spec.comparison.argmax,
     )
     if differences:
         state.fail(
@@ -260,15 +249,13 @@ def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: s
     if Side.BINARY in (saver, loader) and state.app().binary is None:
         raise NotRun(SKIP_REASON)
     trips = state.trips(spec)
-    against: str | runs.Run = spec.against
-    if spec.against.startswith("run:"):
-        named = state.named(spec.against[4:])
+    against: Reference | runs.Run = spec.against
+    if spec.against_run is not None:
+        named = state.named(spec.against_run)
         against = state.script_run(named)
         require_ok(state, against, f"the run {named.name!r} the round-trip is held against")
-    how = state.case.comparing.then(spec.comparing)
-    failed, differences, used = trips.check(
-        saver, loader, against, spec.outputs, spec.rtol, spec.atol, how.comparators, how.exclude
-    )
+    how = state.app().comparison.then(state.case.comparison.then(spec.comparison))
+    failed, differences, used = trips.check(saver, loader, against, spec.outputs, how)
     artifact = [trips.folder(saver)]
     if failed:
         state.fail(failed, [], used, artifact)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from pytest_nuitka.build.environment import version_of
+from pytest_nuitka.base.environment import version_of
 
 ENV_CONDITION = re.compile(r"env:([A-Za-z_][A-Za-z0-9_]*)(!=|=)(.*)")
 

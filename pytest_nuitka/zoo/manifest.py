@@ -9,21 +9,29 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from pytest_nuitka.api.roundtrip import Reference, Tool, artifact_name, loader_name
+from pytest_nuitka.base.settings import MODES, Mode
 from pytest_nuitka.check.artifacts import check_name
+from pytest_nuitka.check.comparison import DEFAULT, Comparison
 from pytest_nuitka.check.diagnose import known_issues
 from pytest_nuitka.check.difference import Tolerance
-from pytest_nuitka.check.roundtrip import Tool, artifact_name, loader_name
 from pytest_nuitka.run.normalize import check_rule_names, parse_noise
-from pytest_nuitka.settings import MODES, Mode
 from pytest_nuitka.zoo.conditions import first_problem
 
 MANIFEST_NAME = "nuitka-case.toml"
-OUTCOMES = ("xfail", "skip")
 T = TypeVar("T")
+
+
+class Outcome(StrEnum):
+    """What an expectation makes of its checks where its conditions hold."""
+
+    XFAIL = "xfail"  # strict: the known issue must still fail them
+    SKIP = "skip"  # they cannot run there at all
 
 
 class ManifestError(Exception):
@@ -31,30 +39,7 @@ class ManifestError(Exception):
         super().__init__(f"{path}: {key}: {problem}")
 
 
-@dataclass(frozen=True)
-class Comparing:
-    """How runs are compared (README, "Normalisation", "Artifacts"); a case's apply to all
-    its runs, a run's add to them."""
-
-    strict: bool | None = None
-    rules: tuple[str, ...] = ()
-    noise: tuple[tuple[str, str], ...] = ()
-    stderr: bool | None = None
-    comparators: dict[str, str] = field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
-
-    def then(self, other: Comparing) -> Comparing:
-        return Comparing(
-            self.strict if other.strict is None else other.strict,
-            self.rules + other.rules,
-            self.noise + other.noise,
-            self.stderr if other.stderr is None else other.stderr,
-            {**self.comparators, **other.comparators},
-            self.exclude + other.exclude,
-        )
-
-
-COMPARING_KEYS = {"strict", "rules", "noise", "stderr", "comparators", "exclude"}
+COMPARISON_KEYS = {"strict", "rules", "noise", "stderr", "comparators", "exclude"}
 
 
 @dataclass(frozen=True)
@@ -63,12 +48,8 @@ class RunSpec:
     args: tuple[str, ...]
     stdin: str | None
     files: tuple[str, ...]
-    argmax: tuple[str, ...]
-    stdout: bool
-    rtol: Tolerance
-    atol: Tolerance
     baseline: tuple[str, ...]  # outputs held against the committed baseline across cells
-    comparing: Comparing = field(default_factory=Comparing)
+    comparison: Comparison = DEFAULT  # its tolerances, argmax, stdout and the case's keys
 
 
 @dataclass(frozen=True)
@@ -80,19 +61,18 @@ class RoundTripSpec:
     artifact: str
     files: tuple[str, ...]
     outputs: tuple[str, ...] | None  # None: every output the reference emitted
-    rtol: Tolerance
-    atol: Tolerance
-    # what each load is held against: "save" (the saving run), "loads" (the first
-    # direction's load) or "run:NAME" (the script's outputs in that [[runs]])
-    against: str = "save"
-    comparing: Comparing = field(default_factory=Comparing)
+    # what each load is held against: the saving run, the first direction's load, or (the
+    # manifest's "run:NAME") the script's outputs in the [[runs]] named ``against_run``
+    against: Reference = Reference.SAVE
+    against_run: str | None = None
+    comparison: Comparison = DEFAULT
 
 
 @dataclass(frozen=True)
 class Expectation:
     checks: tuple[str, ...]  # fnmatch patterns over check names
     when: tuple[str, ...]
-    outcome: str
+    outcome: Outcome
     issue: str
     diagnosis: str | None  # an id from known_issues.toml the failure must be diagnosed as
     modes: tuple[Mode, ...]  # the build modes it holds in (default: every mode)
@@ -115,7 +95,7 @@ class Case:
     runs: tuple[RunSpec, ...]
     roundtrips: tuple[RoundTripSpec, ...]
     expectations: tuple[Expectation, ...]
-    comparing: Comparing = field(default_factory=Comparing)
+    comparison: Comparison = DEFAULT  # what the case's runs and round-trips start from
 
     @property
     def folder(self) -> Path:
@@ -254,7 +234,9 @@ class _Reader:
         return [(f"{self.key(name)}[{i}].", v) for i, v in enumerate(value)]
 
 
-def _comparing(r: _Reader) -> Comparing:
+def _comparison(r: _Reader, **check: Any) -> Comparison:
+    """The comparison keys of a table; ``check``: its own (rtol, atol, argmax, stdout)."""
+
     def flag(name: str) -> bool | None:
         return r.flag(name, False) if name in r.table else None
 
@@ -278,7 +260,15 @@ def _comparing(r: _Reader) -> Comparing:
             check_name(comparator)
         except ValueError as error:
             raise r.fail("comparators", str(error)) from None
-    return Comparing(flag("strict"), rules, parsed, flag("stderr"), comparators, r.texts("exclude"))
+    return Comparison(
+        **check,
+        stderr=flag("stderr"),
+        strict=flag("strict"),
+        rules=rules,
+        noise=parsed,
+        comparators=comparators,
+        exclude=r.texts("exclude"),
+    )
 
 
 def _unique(path: Path, key: str, names: list[str]) -> None:
@@ -305,7 +295,7 @@ CASE_KEYS = {
     "roundtrips",
     "expect",
     "tools",
-    *COMPARING_KEYS,
+    *COMPARISON_KEYS,
 }
 RUN_KEYS = {"name", "args", "stdin", "files", "argmax", "stdout", "rtol", "atol", "baseline"}
 ROUNDTRIP_KEYS = {
@@ -358,7 +348,7 @@ def load_case(path: Path) -> Case:
     )
     requires = top.conditions("requires")
     runs = [
-        _run(_Reader(path, table, prefix, RUN_KEYS | COMPARING_KEYS))
+        _run(_Reader(path, table, prefix, RUN_KEYS | COMPARISON_KEYS))
         for prefix, table in top.tables("runs")
     ]
     run_names = {run.name for run in runs}
@@ -367,7 +357,7 @@ def load_case(path: Path) -> Case:
         for name, table in top.named_tables("tools")
     }
     roundtrips = [
-        _roundtrip(_Reader(path, table, prefix, ROUNDTRIP_KEYS | COMPARING_KEYS), run_names, tools)
+        _roundtrip(_Reader(path, table, prefix, ROUNDTRIP_KEYS | COMPARISON_KEYS), run_names, tools)
         for prefix, table in top.tables("roundtrips")
     ]
     expectations = [
@@ -394,7 +384,7 @@ def load_case(path: Path) -> Case:
         runs=tuple(runs),
         roundtrips=tuple(roundtrips),
         expectations=tuple(expectations),
-        comparing=_comparing(top),
+        comparison=_comparison(top),
     )
 
 
@@ -404,12 +394,14 @@ def _run(r: _Reader) -> RunSpec:
         args=r.texts("args"),
         stdin=r.text("stdin"),
         files=r.texts("files"),
-        argmax=r.texts("argmax"),
-        stdout=r.flag("stdout", True),
-        rtol=r.tolerance("rtol"),
-        atol=r.tolerance("atol"),
         baseline=r.texts("baseline"),
-        comparing=_comparing(r),
+        comparison=_comparison(
+            r,
+            rtol=r.tolerance("rtol"),
+            atol=r.tolerance("atol"),
+            argmax=r.texts("argmax"),
+            stdout=r.flag("stdout", True),
+        ),
     )
 
 
@@ -431,11 +423,9 @@ def _tool(r: _Reader, name: str) -> Tool:
 
 
 def _roundtrip(r: _Reader, run_names: set[str], tools: dict[str, Tool]) -> RoundTripSpec:
-    against = r.text("against", "save")
+    against = r.text("against", Reference.SAVE)
     named = against.removeprefix("run:")
-    if against not in ("save", "loads") and (
-        not against.startswith("run:") or named not in run_names
-    ):
+    if against not in set(Reference) and (not against.startswith("run:") or named not in run_names):
         raise r.fail(
             "against",
             f'{against!r}: give "save" (the saving run\'s outputs), "loads" (the '
@@ -458,10 +448,9 @@ def _roundtrip(r: _Reader, run_names: set[str], tools: dict[str, Tool]) -> Round
             ),
             "a non-empty list of output names",
         ),
-        rtol=r.tolerance("rtol"),
-        atol=r.tolerance("atol"),
-        against=against,
-        comparing=_comparing(r),
+        against=Reference.SAVE if against.startswith("run:") else Reference(against),
+        against_run=named if against.startswith("run:") else None,
+        comparison=_comparison(r, rtol=r.tolerance("rtol"), atol=r.tolerance("atol")),
     )
 
 
@@ -474,9 +463,9 @@ def _loader(r: _Reader, tools: dict[str, Tool]) -> Tool | None:
 
 
 def _expectation(r: _Reader) -> Expectation:
-    outcome = r.text("outcome", "xfail")
-    if outcome not in OUTCOMES:
-        raise r.fail("outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
+    outcome = r.text("outcome", Outcome.XFAIL)
+    if outcome not in set(Outcome):
+        raise r.fail("outcome", f"{outcome!r} is not one of {', '.join(Outcome)}")
     when = r.conditions("when")
     checks = r.texts("checks")
     if not checks:
@@ -485,7 +474,7 @@ def _expectation(r: _Reader) -> Expectation:
     known = [issue.id for issue in known_issues()]
     if diagnosis is not None and diagnosis not in known:
         raise r.fail("diagnosis", f"{diagnosis!r} is not in the known issues: {', '.join(known)}")
-    if diagnosis is not None and outcome != "xfail":
+    if diagnosis is not None and outcome != Outcome.XFAIL:
         raise r.fail("diagnosis", "only an xfail expectation can name a diagnosis")
     modes = r.texts("modes")
     for mode in modes:
@@ -494,7 +483,7 @@ def _expectation(r: _Reader) -> Expectation:
     return Expectation(
         checks,
         when,
-        outcome,
+        Outcome(outcome),
         r.text("issue", required=True),
         diagnosis,
         tuple(Mode(m) for m in modes) or tuple(Mode),

@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pytest_nuitka.app import App
-from pytest_nuitka.build import libraries
+from pytest_nuitka.api.app import App
+from pytest_nuitka.base import libraries
+from pytest_nuitka.base.settings import Mode
 from pytest_nuitka.check.diagnose import Diagnosis
-from pytest_nuitka.settings import Mode
 
 MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'")
 INSIDE_DIST = re.compile(r"\.dist/|/onefile_[^/]+/")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from pytest_nuitka.errors import BuildError
+from pytest_nuitka.base.errors import BuildError
 
 # The oldest Nuitka the plugin can drive: the first with --module-parameter, which every build
 # passes (the torch JIT choice). Older spellings are translated (compilers.mode_options,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.base.errors import NuitkaPluginError
 
 # Standard-library parts a shipped package may import but a dist must not carry: GUI and
 # test-suite packages, installers that only make sense beside a real interpreter, and

@@ -34,7 +34,7 @@ from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
 from elftools.elf.hash import ELFHashTable, GNUHashTable
 
-from pytest_nuitka.errors import NuitkaPluginError
+from pytest_nuitka.base.errors import NuitkaPluginError
 
 ELF_MAGIC = b"\x7fELF"
 # The ELF interpreter (ld-linux-x86-64.so.2 and kin) comes with libc on every target.

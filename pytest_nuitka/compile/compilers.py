@@ -18,12 +18,13 @@ from typing import Protocol
 
 from packaging.version import Version
 
-from pytest_nuitka.build import shipping
-from pytest_nuitka.build.environment import c_compiler, require_nuitka
-from pytest_nuitka.build.footprint import Footprint
-from pytest_nuitka.errors import BuildError
-from pytest_nuitka.run import process
-from pytest_nuitka.settings import Mode
+from pytest_nuitka.base import process
+from pytest_nuitka.base.environment import c_compiler, require_nuitka
+from pytest_nuitka.base.errors import BuildError
+from pytest_nuitka.base.settings import Mode
+from pytest_nuitka.cache.footprint import Footprint
+from pytest_nuitka.cache.product import Built, CompileFailed
+from pytest_nuitka.compile import shipping
 
 
 @dataclass(frozen=True)
@@ -39,27 +40,6 @@ class BuildRequest:
     @property
     def name(self) -> str:
         return self.script.stem
-
-
-@dataclass(frozen=True)
-class Built:
-    """What a compiler leaves in its product directory, and what it read to make it."""
-
-    executable: str  # path relative to the product directory
-    sources: tuple[Path, ...]  # every local source file compiled in: checked by content
-    # Optional, for a cache that stays true when installed files or import resolution change:
-    installed: tuple[Path, ...] = ()  # other files carried: checked by size and mtime
-    modules: Mapping[str, str] = field(default_factory=dict)  # compiled module -> its file
-    absent: tuple[str, ...] = ()  # imports that found nothing
-    imported: tuple[str, ...] = ()  # every top-level name imported, found or not
-
-    @property
-    def footprint(self) -> Footprint:
-        return Footprint(self.sources, self.installed, self.modules, self.absent, self.imported)
-
-
-class CompileFailed(Exception):
-    """The compiler ran and failed; the message is the tail of its log."""
 
 
 class Compiler(Protocol):

@@ -1,4 +1,5 @@
-"""What a test holds: a compiled app, and the pair of runs whose behaviour it compares."""
+"""What a test holds: a compiled app, which runs its script and binary (alone, as a pair, in
+a clean room) and drives its round-trips."""
 
 from __future__ import annotations
 
@@ -7,184 +8,22 @@ import functools
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_nuitka.build import libraries
-from pytest_nuitka.check import compare, diagnose, tally
-from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
-from pytest_nuitka.check.roundtrip import RoundTrip, RoundTrips, Tool, directions
-from pytest_nuitka.errors import CheckFailed, NotRun, NuitkaPluginError
+from pytest_nuitka.api.pair import RunPair
+from pytest_nuitka.api.roundtrip import RoundTrip, RoundTrips, Tool, directions
+from pytest_nuitka.base import libraries
+from pytest_nuitka.base.errors import CheckFailed, NotRun, NuitkaPluginError
+from pytest_nuitka.base.settings import Mode, seconds
+from pytest_nuitka.check.comparison import DEFAULT, Comparison
 from pytest_nuitka.run import portable, runs
-from pytest_nuitka.run.normalize import DEFAULT, Policy, parse_noise
 from pytest_nuitka.run.runs import Side
 from pytest_nuitka.run.scheduler import Scheduler, shared
-from pytest_nuitka.settings import Mode, seconds
 
 SKIP_REASON = "the binary side needs --nuitka-compile"
-
-
-@dataclass(frozen=True)
-class Defaults:
-    """What every comparison of a session starts from: ini keys, then the manifest; each
-    check's own arguments add to it."""
-
-    policy: Policy = DEFAULT
-    comparators: Mapping[str, Comparator | str] = field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
-    stderr: bool = True
-
-
-Noise = Mapping[str, str] | Sequence[tuple[str, str]] | Sequence[str]
-
-
-@dataclass(frozen=True)
-class RunPair:
-    """The script's run and the binary's, on the same inputs."""
-
-    script: runs.Run
-    binary: runs.Run
-    defaults: Defaults = field(default_factory=Defaults)
-    # variables set for one side only (run_both's script_env, binary_env), named in failures
-    one_sided: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
-
-    def policy(
-        self, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
-    ) -> Policy:
-        """The session's normalisation with this check's ``strict``, ``rules`` (opt-in rule
-        names; "-name" turns a default off) and ``noise`` (regex -> replacement) on top."""
-        base = self.defaults.policy
-        return Policy(
-            base.strict if strict is None else strict,
-            base.rules + tuple(rules),
-            base.noise + parse_noise(noise),
-        )
-
-    def _fail_on(self, differences: list[Difference], policy: Policy | None = None) -> None:
-        policy = policy or self.defaults.policy
-        if not differences and compare.same_failure(self.script, self.binary, policy):
-            tally.both_failed(self.script.failure(policy).headline)
-        if differences:
-            title = f"binary differs from script in {len(differences)} check(s): " + ", ".join(
-                d.title for d in differences
-            )
-            after = compare.warning_notes(self.script, self.binary, policy)
-            if any(d.title.startswith(("stdout", "stderr", "exception")) for d in differences):
-                after.append("normalised with " + policy.describe())
-            for side, env in self.one_sided.items():
-                if env:
-                    values = ", ".join(
-                        f"{k}={'(unset)' if v is None else v}" for k, v in env.items()
-                    )
-                    after.append(f"note: set for the {side} only: {values}")
-            diagnose.fail(title, differences, [self.script, self.binary], after)
-
-    def check_exit(
-        self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
-    ) -> None:
-        """Same exit status and the same failure: every traceback (type, message, detail
-        lines, chained causes), or the last stderr line of an exit without one."""
-        policy = self.policy(strict, rules, noise)
-        self._fail_on(compare.check_exit(self.script, self.binary, policy), policy)
-
-    def check_stdout(
-        self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
-    ) -> None:
-        policy = self.policy(strict, rules, noise)
-        self._fail_on(compare.check_stdout(self.script, self.binary, policy), policy)
-
-    def check_stderr(
-        self, *, strict: bool | None = None, rules: Iterable[str] = (), noise: Noise = ()
-    ) -> None:
-        """The whole stderr, normalised: what ``assert_match`` compares by default, alone."""
-        policy = self.policy(strict, rules, noise)
-        self._fail_on(compare.check_stderr(self.script, self.binary, policy), policy)
-
-    def check_outputs(
-        self,
-        rtol: Tolerance = 0.0,
-        atol: Tolerance = 0.0,
-        comparators: Mapping[str, Comparator | str] | None = None,
-        exclude: Iterable[str] = (),
-    ) -> None:
-        """Every emitted output by name; arrays bit-identical unless a tolerance is given
-        (a number, or a mapping from output name to number); files by format.
-        ``comparators`` maps an output name or file pattern to a function or a built-in's
-        name; ``exclude`` names outputs (or patterns) not compared."""
-        self._fail_on(self._outputs(rtol, atol, comparators, exclude))
-
-    def _outputs(
-        self,
-        rtol: Tolerance,
-        atol: Tolerance,
-        comparators: Mapping[str, Comparator | str] | None,
-        exclude: Iterable[str],
-    ) -> list[Difference]:
-        chosen = {**self.defaults.comparators, **(comparators or {})}
-        skipped = (*self.defaults.exclude, *exclude)
-        return compare.check_outputs(self.script, self.binary, rtol, atol, chosen, skipped)
-
-    def check_argmax(self, names: Iterable[str], axis: int = -1) -> None:
-        policy = self.defaults.policy
-        self._fail_on(compare.check_argmax(self.script, self.binary, names, axis, policy))
-
-    def differences(
-        self,
-        rtol: Tolerance = 0.0,
-        atol: Tolerance = 0.0,
-        argmax: Iterable[str] = (),
-        stdout: bool = True,
-        comparators: Mapping[str, Comparator | str] | None = None,
-        *,
-        stderr: bool | None = None,
-        strict: bool | None = None,
-        rules: Iterable[str] = (),
-        noise: Noise = (),
-        exclude: Iterable[str] = (),
-    ) -> list[Difference]:
-        policy = self.policy(strict, rules, noise)
-        found = compare.check_exit(self.script, self.binary, policy)
-        if stdout:
-            found += compare.check_stdout(self.script, self.binary, policy)
-        if self.defaults.stderr if stderr is None else stderr:
-            found += compare.check_stderr(self.script, self.binary, policy)
-        found += self._outputs(rtol, atol, comparators, exclude)
-        found += compare.check_argmax(self.script, self.binary, argmax, -1, policy)
-        return found + compare.check_runtime(self.script, self.binary)
-
-    def assert_match(
-        self,
-        rtol: Tolerance = 0.0,
-        atol: Tolerance = 0.0,
-        argmax: Iterable[str] = (),
-        stdout: bool = True,
-        comparators: Mapping[str, Comparator | str] | None = None,
-        *,
-        stderr: bool | None = None,
-        strict: bool | None = None,
-        rules: Iterable[str] = (),
-        noise: Noise = (),
-        exclude: Iterable[str] = (),
-    ) -> None:
-        """All checks at once; one failure message lists every difference. ``stderr``:
-        compare normalised stderr too; ``strict``, ``rules``, ``noise``: the normalisation
-        (README, "Normalisation"); ``exclude``: outputs not compared."""
-        found = self.differences(
-            rtol,
-            atol,
-            argmax,
-            stdout,
-            comparators,
-            stderr=stderr,
-            strict=strict,
-            rules=rules,
-            noise=noise,
-            exclude=exclude,
-        )
-        self._fail_on(found, self.policy(strict, rules, noise))
 
 
 class App:
@@ -201,7 +40,7 @@ class App:
         timeout: float,
         workdir: Callable[[str], Path],
         resolve: Callable[[str | Path], Path],
-        defaults: Defaults | None = None,
+        comparison: Comparison = DEFAULT,
         scheduler: Scheduler | None = None,
         ship: Sequence[str] = (),
     ) -> None:
@@ -214,7 +53,7 @@ class App:
         self.timeout = timeout
         self.workdir = workdir
         self._resolve = resolve
-        self.defaults = defaults or Defaults()
+        self.comparison = comparison  # the session's: what every check starts from
         self.scheduler = scheduler or shared()
         self._count = itertools.count(1)
         self._read: dict[Future[runs.Run], runs.Run] = {}
@@ -446,7 +285,7 @@ class App:
         one_sided: Mapping[str, Mapping[str, str | None]] | None = None,
     ) -> RunPair:
         """The two runs, compared with this session's defaults."""
-        return RunPair(script, binary, self.defaults, one_sided or {})
+        return RunPair(script, binary, self.comparison, one_sided or {})
 
     def assert_libraries(self) -> None:
         """Fail when the standalone dist needs a shared library from outside itself that a
@@ -492,7 +331,7 @@ class App:
         for saver, loader in pairs:
             trips.start(saver, loader)
         trips.settle()
-        return RoundTrip(trips, tuple(pairs), self.defaults.exclude, self.defaults.comparators)
+        return RoundTrip(trips, tuple(pairs), self.comparison)
 
 
 def _one_sided(

@@ -75,29 +75,6 @@ def parse_size(text: str) -> int:
     return size
 
 
-def check_comparison(settings: Settings) -> Settings:
-    """A bad rule name, noise line or comparator line is a ValueError naming the ini key."""
-    from pytest_nuitka.run.normalize import check_rule_names, parse_noise
-
-    unknown = check_rule_names(settings.rules)
-    if unknown:
-        raise ValueError(f"nuitka_rules: unknown rule(s) {', '.join(unknown)}")
-    try:
-        parse_noise(settings.noise)
-    except ValueError as error:
-        raise ValueError(f"nuitka_noise: {error}") from None
-    from pytest_nuitka.check.artifacts import check_name
-
-    for line in settings.comparators:
-        if "=" not in line:
-            raise ValueError(f"nuitka_comparators: {line!r}: write NAME-OR-PATTERN = comparator")
-        try:
-            check_name(line.partition("=")[2].strip())
-        except ValueError as error:
-            raise ValueError(f"nuitka_comparators: {error}") from None
-    return settings
-
-
 def seconds(name: str, value: Any, default: float) -> float:
     """A time limit: a finite number of seconds above 0 (a limit of 0 or less would kill
     every build or run at once, and read as no limit where 0 means unset)."""

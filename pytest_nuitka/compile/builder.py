@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_nuitka import __version__
-from pytest_nuitka.build.cache import BuildCache, Entry, Verdict, sha256_tree
-from pytest_nuitka.build.compilers import BuildRequest, Built, Compiler
-from pytest_nuitka.build.environment import (
+from pytest_nuitka.base.environment import (
     build_env,
     installed_distributions,
     interpreter,
@@ -26,8 +24,11 @@ from pytest_nuitka.build.environment import (
     startup_code,
     with_overrides,
 )
-from pytest_nuitka.errors import BuildError, printable
-from pytest_nuitka.settings import Mode, Settings
+from pytest_nuitka.base.errors import BuildError, printable
+from pytest_nuitka.base.settings import Mode, Settings
+from pytest_nuitka.cache.local import BuildCache, Entry, Verdict, sha256_tree
+from pytest_nuitka.cache.product import Built
+from pytest_nuitka.compile.compilers import BuildRequest, Compiler
 
 TORCH_JIT_OPTION = "--module-parameter=torch-disable-jit="
 

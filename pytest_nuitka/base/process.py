@@ -23,8 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from pytest_nuitka.run import supervise
-from pytest_nuitka.run.supervise import descendants, running
+from pytest_nuitka.base import supervise
+from pytest_nuitka.base.supervise import descendants, running
 
 __all__ = [
     "MAX_CAPTURE",

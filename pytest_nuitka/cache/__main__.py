@@ -1,7 +1,7 @@
 """Show the build cache, least recently used first, and prune it to a size (kept failures and
 the scratch of killed builds count, and go first when they are old).
 
-python -m pytest_nuitka.cachetool [--cache-dir DIR] [--prune SIZE]
+python -m pytest_nuitka.cache [--cache-dir DIR] [--prune SIZE]
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_nuitka.build.cache import FORMAT, BuildCache, Entry
-from pytest_nuitka.errors import BuildError
-from pytest_nuitka.settings import CACHE_ENV_VAR, default_cache_dir, parse_size
+from pytest_nuitka.base.errors import BuildError
+from pytest_nuitka.base.settings import CACHE_ENV_VAR, default_cache_dir, parse_size
+from pytest_nuitka.cache.local import FORMAT, BuildCache, Entry, Kept
 
 
 def human(size: float) -> str:
@@ -43,7 +43,7 @@ def size(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pytest_nuitka.cachetool", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pytest_nuitka.cache", description=__doc__)
     parser.add_argument("--cache-dir", type=Path, help=f"default: ${CACHE_ENV_VAR} or ~/.cache")
     parser.add_argument(
         "--prune", metavar="SIZE", type=size, help="remove LRU builds beyond SIZE (e.g. 5G)"
@@ -96,9 +96,9 @@ def show(cache: BuildCache, prune: int | None) -> int:
     entries = cache.entries()
     print(f"{cache.root}: {len(entries)} build(s), {human(sum(e.size for e in entries))}")
     for kind, what in (
-        ("failed", "failed build(s) kept"),
-        ("tmp", "unfinished build folder(s)"),
-        ("evidence", "failed check(s) kept"),
+        (Kept.FAILED, "failed build(s) kept"),
+        (Kept.TMP, "unfinished build folder(s)"),
+        (Kept.EVIDENCE, "failed check(s) kept"),
     ):
         items = [item for item in cache.leftovers() if item.kind == kind]
         if items:

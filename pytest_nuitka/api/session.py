@@ -5,27 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from pytest_nuitka.app import App, Defaults
-from pytest_nuitka.build.builder import Builder
-from pytest_nuitka.errors import NuitkaPluginError
-from pytest_nuitka.remedy import Remedy
-from pytest_nuitka.run.normalize import Policy, parse_noise
+from pytest_nuitka.api.app import App
+from pytest_nuitka.api.remedy import Remedy
+from pytest_nuitka.base.errors import NuitkaPluginError
+from pytest_nuitka.base.settings import MODES, Mode, Settings, seconds
+from pytest_nuitka.check.comparison import Comparison
+from pytest_nuitka.compile.builder import Builder
 from pytest_nuitka.run.scheduler import Scheduler
-from pytest_nuitka.settings import MODES, Mode, Settings, seconds
-
-
-def comparison_defaults(settings: Settings) -> Defaults:
-    """What every comparison starts from, from the ini keys and --nuitka-strict."""
-    comparators = {}
-    for line in settings.comparators:
-        pattern, _, comparator = line.partition("=")
-        comparators[pattern.strip()] = comparator.strip()
-    return Defaults(
-        Policy(settings.strict, settings.rules, parse_noise(settings.noise)),
-        comparators,
-        settings.exclude,
-        settings.stderr,
-    )
 
 
 class Nuitka:
@@ -112,7 +98,7 @@ class Nuitka:
             timeout=seconds("timeout", timeout, self.settings.run_timeout),
             workdir=lambda name: self._workdir(f"{prefix}-{name}"),
             resolve=self.path,
-            defaults=comparison_defaults(self.settings),
+            comparison=Comparison.from_settings(self.settings),
             scheduler=self.scheduler,
             ship=shipped,
         )

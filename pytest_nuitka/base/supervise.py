@@ -1,6 +1,6 @@
 """The supervisor that every child runs under (Linux), so that no process outlives its run.
 
-Run by :func:`pytest_nuitka.run.process.run` as
+Run by :func:`pytest_nuitka.base.process.run` as
 ``python -I -S supervise.py PARENT REPORT_FD ENV_FD -- ARGV...``. It is a process of its own
 because pytest cannot keep these promises itself:
 

@@ -39,13 +39,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypedDict, cast, get_origin, get_type_hints
 
-from pytest_nuitka.build import footprint
-from pytest_nuitka.build.compilers import Built, CompileFailed
-from pytest_nuitka.build.footprint import sha256_file
-from pytest_nuitka.errors import BuildError
+from pytest_nuitka.base.errors import BuildError
+from pytest_nuitka.cache import footprint
+from pytest_nuitka.cache.footprint import sha256_file
+from pytest_nuitka.cache.product import Built, CompileFailed
 
 FORMAT = "v1"
-FOLDERS = ("entries", "locks", "tmp", "failed", "evidence")
+FOLDERS = ("entries", "locks", "tmp", "failed", "evidence")  # the last three: Kept
 PARTIAL = ".partial-"  # evidence being copied: renamed when whole, swept when stale
 KEEP_VARIANTS = 3  # source revisions kept per key, newest first
 # A build prunes only entries unused for this long: another worker may be running them.
@@ -247,13 +247,20 @@ class Entry:
             return 0.0
 
 
+class Kept(StrEnum):
+    """What the cache keeps beside its entries, each in the folder of its name."""
+
+    FAILED = "failed"  # a failed build, its log and build folder
+    TMP = "tmp"  # scratch of a build that is running or was killed
+    EVIDENCE = "evidence"  # what a failed check showed
+
+
 @dataclass(frozen=True)
 class Leftover:
-    """A failed build kept for the user, or scratch of a build that is running or was
-    killed."""
+    """A failed build kept for the user, scratch of a build, or a failed check's evidence."""
 
     path: Path
-    kind: str  # "failed", "tmp" or "evidence" (what a failed check showed)
+    kind: Kept
     size: int
     last_used: float
 
@@ -426,7 +433,7 @@ class BuildCache:
         """Kept failures (of builds, of checks) and build scratch, least recently used
         first."""
         found = []
-        for kind in ("failed", "tmp", "evidence"):
+        for kind in Kept:
             for path in self._children(self.base / kind):
                 with contextlib.suppress(OSError):
                     found.append(Leftover(path, kind, tree_size(path), path.lstat().st_mtime))
@@ -443,7 +450,7 @@ class BuildCache:
         removed: list[Entry | Leftover] = []
         self.busy = []
         for leftover in self.leftovers():
-            unfinished = leftover.kind == "tmp" or leftover.path.name.startswith(PARTIAL)
+            unfinished = leftover.kind is Kept.TMP or leftover.path.name.startswith(PARTIAL)
             stale = unfinished and now - leftover.last_used >= grace
             if stale and self._not_building(leftover.path):
                 self._discard(leftover.path)
@@ -457,7 +464,7 @@ class BuildCache:
                 break
             if item.path == keep or now - item.last_used < grace:
                 continue
-            if isinstance(item, Leftover) and item.kind == "tmp":
+            if isinstance(item, Leftover) and item.kind is Kept.TMP:
                 continue  # a build in progress
             if isinstance(item, Entry):
                 with self._claim(item.path.parent.name) as free:
@@ -496,7 +503,7 @@ class BuildCache:
         build: Callable[[Path, Path, Path], Built],
         search: Sequence[str],
     ) -> Entry:
-        scratch = self.base / "tmp" / f"{key}.{uuid.uuid4().hex[:8]}"
+        scratch = self.base / Kept.TMP / f"{key}.{uuid.uuid4().hex[:8]}"
         staged, work = scratch / "entry", scratch / "work"
         started = time.monotonic()
         since_ns = time.time_ns()
@@ -566,10 +573,10 @@ class BuildCache:
     def _keep_failure(self, key: str, scratch: Path, reason: str) -> str:
         """Keep this failure's log and build folder for the user; older failures of the key
         go (one per key is enough to debug, and they are big)."""
-        for older in self._children(self.base / "failed"):
+        for older in self._children(self.base / Kept.FAILED):
             if older.name.startswith(f"{key}."):
                 self._discard(older)
-        kept = self.base / "failed" / f"{key}.{time.strftime('%Y%m%dT%H%M%S')}"
+        kept = self.base / Kept.FAILED / f"{key}.{time.strftime('%Y%m%dT%H%M%S')}"
         os.rename(scratch, kept)
         return (
             f"{reason}\n\nfull log: {kept / 'entry' / 'build.log'}\n"
@@ -690,7 +697,7 @@ class BuildCache:
     def _sweep(self, key: str) -> None:
         """Under the key's lock: drop builds of it that were killed, and corrupt entries
         (unless another session holds the key: it may be running one it found whole)."""
-        for leftover in self._children(self.base / "tmp"):
+        for leftover in self._children(self.base / Kept.TMP):
             if leftover.name.startswith(f"{key}."):
                 self._discard(leftover)
         with self._claim(key, ours_too=False) as free:
@@ -704,7 +711,7 @@ class BuildCache:
         if path.is_symlink():
             path.unlink()
             return
-        trash = self.base / "tmp" / f"trash.{uuid.uuid4().hex[:8]}"
+        trash = self.base / Kept.TMP / f"trash.{uuid.uuid4().hex[:8]}"
         try:
             os.rename(path, trash)
         except FileNotFoundError:

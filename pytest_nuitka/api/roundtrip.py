@@ -17,21 +17,73 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Union
+from typing import Protocol
 
-from pytest_nuitka.build.environment import version_of
+from pytest_nuitka.api.pair import RunPair
+from pytest_nuitka.base.environment import version_of
+from pytest_nuitka.base.errors import NuitkaPluginError
 from pytest_nuitka.check import artifacts, compare, diagnose
+from pytest_nuitka.check.comparison import DEFAULT, Comparison
 from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
-from pytest_nuitka.errors import NuitkaPluginError
 from pytest_nuitka.run import runs
-
-if TYPE_CHECKING:
-    from pytest_nuitka.app import App, RunPair
+from pytest_nuitka.run.scheduler import Scheduler
 
 SIDES = (runs.Side.SCRIPT, runs.Side.BINARY)
-Against = Union[str, "RunPair", runs.Run]
+
+
+class Reference(StrEnum):
+    """What a load is held against, besides a run: the saving run's own outputs, or the
+    first direction's load (for an app whose save emits nothing)."""
+
+    SAVE = "save"
+    LOADS = "loads"
+
+
+Against = Reference | str | RunPair | runs.Run
+
+
+def as_reference(against: Against) -> Reference | RunPair | runs.Run:
+    """``against`` checked: a ``Reference`` (or its name), a pair or a run."""
+    if isinstance(against, (RunPair, runs.Run)):
+        return against
+    try:
+        return Reference(against)
+    except ValueError:
+        raise NuitkaPluginError(
+            f"against={against!r}: give {' or '.join(repr(r.value) for r in Reference)}, or a run"
+        ) from None
+
+
+class Driver(Protocol):
+    """What a round-trip needs of the app whose runs it starts (``App``)."""
+
+    scheduler: Scheduler
+    workdir: Callable[[str], Path]
+
+    def invocation(
+        self,
+        args: Sequence[str],
+        stdin: str | bytes | None,
+        env: Mapping[str, str | None] | None,
+        files: Sequence[str | Path],
+        timeout: float | None,
+    ) -> runs.Invocation: ...
+
+    def call(
+        self,
+        side: str,
+        *args: str,
+        env: Mapping[str, str | None] | None = None,
+        files: Sequence[str | Path] = (),
+        timeout: float | None = None,
+        read: bool = True,
+        base_env: Mapping[str, str] | None = None,
+    ) -> runs.Run: ...
+
+    def wait(self, future: Future[runs.Run]) -> runs.Run: ...
 
 
 @dataclass(frozen=True)
@@ -134,7 +186,7 @@ class RoundTrips:
 
     def __init__(
         self,
-        app: App,
+        app: Driver,
         name: str,
         save: Sequence[str],
         load: Sequence[str],
@@ -279,33 +331,30 @@ class RoundTrips:
             base_env=self._base_env,
         )
 
-    def reference(self, against: Against, saver: str) -> tuple[runs.Run, str]:
+    def held_against(
+        self, against: Reference | RunPair | runs.Run, saver: str
+    ) -> tuple[runs.Run, str]:
         """The run whose outputs a load is held against, and how to name it."""
-        if not isinstance(against, str):
-            run = against if isinstance(against, runs.Run) else against.script
-            return run, f"the {run.side}'s run ({run.shown_args})"
-        if against == "save":
+        if against is Reference.SAVE:
             return self.saved(saver)[0], f"the {saver}'s save run (in memory)"
-        if against == "loads":
+        if against is Reference.LOADS:
             first, loader = directions(self.tool)[0]
             return self.loaded(first, loader), f"the {first}->{loader} load"
-        raise NuitkaPluginError(
-            f"round-trip {self.name!r}: against={against!r}: give 'save', 'loads', or a run"
-        )
+        run = against if isinstance(against, runs.Run) else against.script
+        return run, f"the {run.side}'s run ({run.shown_args})"
 
     def check(
         self,
         saver: str,
         loader: str,
-        against: Against = "save",
+        against: Against = Reference.SAVE,
         outputs: Iterable[str] | None = None,
-        rtol: Tolerance = 0.0,
-        atol: Tolerance = 0.0,
-        comparators: Mapping[str, Comparator | str] | None = None,
-        exclude: Iterable[str] = (),
+        comparison: Comparison = DEFAULT,
     ) -> tuple[str | None, list[Difference], list[runs.Run]]:
         """A direction's failure (a save, a load or the reference that failed, a save that
-        wrote nothing) or its differences from the reference, and the runs they rest on."""
+        wrote nothing) or its differences from the reference, and the runs they rest on.
+        ``comparison``: its tolerances, comparators and exclusions apply to the outputs."""
+        held = as_reference(against)
         saved, artifact = self.saved(saver)
         if not saved.ok:
             return f"the {saver} failed to save {self.artifact_name}: {problem(saved)}", [], [saved]
@@ -322,21 +371,20 @@ class RoundTrips:
         if not loaded.ok:
             what = f"the {loader} failed to load the {self.artifact_name} that the {saver} saved"
             return f"{what}: {problem(loaded)}", [], [saved, loaded]
-        if against == "loads" and (saver, loader) == directions(self.tool)[0]:
+        if held is Reference.LOADS and (saver, loader) == directions(self.tool)[0]:
             return None, [], [saved, loaded]  # the reference itself
-        reference, named = self.reference(against, saver)
+        reference, named = self.held_against(held, saver)
         used = [saved, loaded] + ([] if reference is saved else [reference])
         if not reference.ok:
             return f"{named}, the reference, failed: {problem(reference)}", [], used
         wanted = sorted(reference.outputs) if outputs is None else list(outputs)
-        wanted = [name for name in wanted if not artifacts.excluded(name, exclude)]
+        wanted = [name for name in wanted if not artifacts.excluded(name, comparison.exclude)]
         if not wanted:
-            return None, [_nothing(named, against)], used
+            return None, [_nothing(named, held)], used
         found = [
             Difference(
                 name,
-                f"  not emitted by {named}; it emitted: {_names(reference.outputs)}"
-                + _hint(against),
+                f"  not emitted by {named}; it emitted: {_names(reference.outputs)}" + _hint(held),
             )
             for name in wanted
             if name not in reference.outputs
@@ -351,14 +399,14 @@ class RoundTrips:
         found += compare.compare_outputs(
             {n: reference.outputs[n] for n in present},
             {n: loaded.outputs[n] for n in present},
-            rtol,
-            atol,
-            comparators,
-            exclude,
+            comparison.rtol,
+            comparison.atol,
+            comparison.comparators,
+            comparison.exclude,
             (named, label),
         )
-        held = [dataclasses.replace(d, title=f"{d.title}; held against {named}") for d in found]
-        return None, held, used
+        titled = [dataclasses.replace(d, title=f"{d.title}; held against {named}") for d in found]
+        return None, titled, used
 
 
 def problem(run: runs.Run) -> str:
@@ -369,8 +417,8 @@ def _names(outputs: Mapping[str, object]) -> str:
     return ", ".join(sorted(outputs)) or "nothing"
 
 
-def _hint(against: Against) -> str:
-    if against != "save":
+def _hint(held: Reference | RunPair | runs.Run) -> str:
+    if held is not Reference.SAVE:
         return ""
     return (
         "\n  a save that emits nothing can be held against the loads (against='loads') or "
@@ -378,20 +426,20 @@ def _hint(against: Against) -> str:
     )
 
 
-def _nothing(named: str, against: Against) -> Difference:
+def _nothing(named: str, held: Reference | RunPair | runs.Run) -> Difference:
     return Difference(
-        f"nothing to compare: {named} emitted nothing", "  outputs compared: none" + _hint(against)
+        f"nothing to compare: {named} emitted nothing", "  outputs compared: none" + _hint(held)
     )
 
 
 @dataclass(frozen=True)
 class RoundTrip:
-    """Every direction of one round-trip, run; ``assert_match`` checks them all at once."""
+    """Every direction of one round-trip, run; ``assert_match`` checks them all at once.
+    ``session``: the comparison every direction starts from (ini keys)."""
 
     trips: RoundTrips
     directions: tuple[tuple[str, str], ...]
-    defaults_exclude: tuple[str, ...] = ()
-    defaults_comparators: Mapping[str, Comparator | str] = field(default_factory=dict)
+    session: Comparison = DEFAULT
 
     def __getitem__(self, direction: str) -> runs.Run:
         """The load of ``"saver->loader"``, e.g. ``trip["binary->script"]``."""
@@ -411,23 +459,32 @@ class RoundTrip:
         self,
         rtol: Tolerance = 0.0,
         atol: Tolerance = 0.0,
+        *,
         outputs: Iterable[str] | None = None,
-        against: Against = "save",
+        against: Against = Reference.SAVE,
         comparators: Mapping[str, Comparator | str] | None = None,
         exclude: Iterable[str] = (),
     ) -> None:
         """Every direction saves, loads and predicts what ``against`` holds: ``"save"`` (the
         saving run's own outputs, the default), ``"loads"`` (the script->script load) or a
         run. ``outputs``: the names compared (default: all the reference emitted)."""
+        mine = Comparison.of(rtol, atol, comparators=comparators, exclude=exclude)
+        self.check(mine, against, outputs)
+
+    def check(
+        self,
+        comparison: Comparison = DEFAULT,
+        against: Against = Reference.SAVE,
+        outputs: Iterable[str] | None = None,
+    ) -> None:
+        """Fail with every direction's differences under ``comparison`` (layered on the
+        session's), in one message."""
+        how = self.session.then(comparison)
         wanted = None if outputs is None else tuple(outputs)
-        chosen = {**self.defaults_comparators, **(comparators or {})}
-        skipped = (*self.defaults_exclude, *exclude)
         found: list[Difference] = []
         seen: list[runs.Run] = []
         for saver, loader in self.directions:
-            failed, differences, used = self.trips.check(
-                saver, loader, against, wanted, rtol, atol, chosen, skipped
-            )
+            failed, differences, used = self.trips.check(saver, loader, against, wanted, how)
             seen += [run for run in used if all(run is not s for s in seen)]
             where = f"{saver}->{loader}"
             if failed:

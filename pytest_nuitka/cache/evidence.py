@@ -1,7 +1,7 @@
 """Keep what a failed check shows (its runs' folders: working directory, outputs, stdout and
 stderr, runtime record; the round-trip's artifacts) beyond pytest's basetemp, which later
 sessions delete: in the build cache's ``evidence/`` folder, bounded with the cache
-(``--nuitka-cache-size``, ``python -m pytest_nuitka.cachetool --prune``)."""
+(``--nuitka-cache-size``, ``python -m pytest_nuitka.cache --prune``)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pytest_nuitka.build.cache import PARTIAL
-from pytest_nuitka.errors import printable
+from pytest_nuitka.base.errors import printable
+from pytest_nuitka.cache.local import PARTIAL
 
 PER_TEST = 3  # the newest failures of each test are kept, as pytest keeps three basetemps
 MESSAGE = "failure.txt"

@@ -1,1 +1,0 @@
-"""Build: a script and its inputs -> a binary in the cache (key, footprint, the compilers)."""
