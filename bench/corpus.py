@@ -2,11 +2,12 @@
 
     python bench/corpus.py [--skip-nuitka-tool] [--json results.json]
 
-For every program in ``tests/corpus/corpus.toml``: the plugin's verdict (``tests/test_corpus.py``
-with ``--nuitka-compile``, accelerated mode) and Nuitka's (``python -m
-nuitka.tools.testing.compare_with_cpython PROGRAM.py silent``, run on a copy of the program's
-folder, since it writes its build beside the program). Prints a Markdown table: agreements,
-false alarms (the plugin says "differs" where Nuitka's tool finds none) and misses.
+For every program in ``tests/corpus/corpus.toml``: the plugin's verdict
+(``tests/acceptance/test_corpus.py`` with ``--nuitka-compile``, accelerated mode) and
+Nuitka's (``python -m nuitka.tools.testing.compare_with_cpython PROGRAM.py silent``, run on a
+copy of the program's folder, since it writes its build beside the program). Prints a
+Markdown table: agreements, false alarms (the plugin says "differs" where Nuitka's tool finds
+none) and misses.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def plugin_verdicts(programs: list[str]) -> dict[str, tuple[str, str]]:
                 "no:cacheprovider",
                 "-q",
                 f"--junitxml={report}",
-                "tests/test_corpus.py",
+                "tests/acceptance/test_corpus.py",
             ],
             cwd=ROOT,
             env=env,

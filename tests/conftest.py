@@ -9,6 +9,7 @@ from typing import Protocol, cast
 import pytest
 
 TESTS = Path(__file__).parent
+ROOT = TESTS.parent
 APPS = TESTS / "apps"
 # pytester moves HOME; Nuitka's and ccache's caches stay where the user's builds keep them.
 USER_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

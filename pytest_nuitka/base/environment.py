@@ -25,7 +25,8 @@ from pytest_nuitka.base.errors import BuildError
 
 # The oldest Nuitka the plugin can drive: the first with --module-parameter, which every build
 # passes (the torch JIT choice). Older spellings are translated (compilers.mode_options,
-# for_release); pyproject.toml and tox's oldest cells say the same (tests/test_nuitka_range.py).
+# for_release); pyproject.toml and tox's oldest cells say the same
+# (tests/compile/test_nuitka_range.py).
 OLDEST_NUITKA = "2.0"
 NUITKA_REQUIREMENT = f"nuitka>={OLDEST_NUITKA}"
 FRAMEWORKS = ("tensorflow", "keras", "tf-keras", "torch")  # distributions, as cells name them

@@ -39,7 +39,6 @@ from pytest_nuitka.base.errors import NuitkaPluginError
 ELF_MAGIC = b"\x7fELF"
 # The ELF interpreter (ld-linux-x86-64.so.2 and kin) comes with libc on every target.
 INTERPRETER = re.compile(r"^ld-linux[\w.-]*\.so(\.\d+)*$")
-LIBRARY_NAME = re.compile(r"\.so(\.[\w.]+)?$")
 TRUSTED_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64")
 # A library's name before ".so": libcuda.so.1 -> libcuda, libnvidia-gpucomp.so.580.95.05 ->
 # libnvidia-gpucomp.
@@ -156,10 +155,6 @@ def from_driver(soname: str) -> bool:
     """Whether the NVIDIA driver installs this library on a target with a GPU."""
     stem = STEM.match(soname)
     return stem is not None and stem.group(1) in NVIDIA_DRIVER
-
-
-def is_library_name(name: str) -> bool:
-    return bool(LIBRARY_NAME.search(name)) or bool(INTERPRETER.match(name))
 
 
 @functools.cache
@@ -342,15 +337,6 @@ def kept_on_target() -> frozenset[Path]:
         kept.add(real)
         pending += read_elf(real).needed
     return frozenset(kept)
-
-
-def kept_name(entry: Path) -> bool:
-    """Whether a library file or link in a system folder stays visible in the clean room."""
-    try:
-        real = entry.resolve()
-    except OSError:
-        return False
-    return real in kept_on_target()
 
 
 # What each kind of note means, as a report heads it.

@@ -271,7 +271,7 @@ def keep_evidence(item: pytest.Item, failure: DiagnosedFailure) -> str:
             cache.prune(cache.max_bytes, grace=PRUNE_GRACE_SECONDS, keep=kept)
     except (OSError, BuildError, UnicodeError) as error:
         return f"{failure.msg}\n\n(the runs' folders were not kept: {error})"
-    return f"{message}\n\nkept until pruned (cachetool --prune): {kept}"
+    return f"{message}\n\nkept until pruned (python -m pytest_nuitka.cache --prune SIZE): {kept}"
 
 
 __all__ = ["nuitka"]  # the fixture, registered with the plugin

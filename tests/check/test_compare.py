@@ -8,6 +8,7 @@ import pytest
 
 from pytest_nuitka.check import compare
 from pytest_nuitka.check.difference import Difference, compare_array, tolerance_for
+from pytest_nuitka.run.normalize import Policy
 from pytest_nuitka.run.runs import Run
 
 
@@ -180,3 +181,17 @@ def test_warnings_only_one_side_printed_are_noted_one_a_line() -> None:
     assert compare.warning_notes(binary, script) == [
         "note: printed only by the script:\n  UserWarning: first\n  DeprecationWarning: second"
     ]
+
+
+def test_both_sides_fail_the_same_way_under_the_checks_own_normalisation() -> None:
+    """A failure whose message differs only where the test's noise rule masks it is the same
+    failure; without the rule it is not."""
+
+    def failing(side: str, port: int) -> Run:
+        stderr = f"Traceback (most recent call last):\nOSError: port {port} is taken\n"
+        return make_run(side, stderr=stderr.encode(), returncode=1)
+
+    script, binary = failing("script", 8001), failing("binary", 8002)
+    assert not compare.same_failure(script, binary)
+    masked = Policy(noise=((r"port \d+", "port N"),))
+    assert compare.same_failure(script, binary, masked)

@@ -248,7 +248,7 @@ def test_a_failure_keeps_its_runs_until_pruned(
     result.assert_outcomes(failed=1)
     [kept] = kept_folders(plugin_run.cache)
     out = result.stdout.str()
-    assert f"kept until pruned (cachetool --prune): {kept}" in out
+    assert f"kept until pruned (python -m pytest_nuitka.cache --prune SIZE): {kept}" in out
     assert "basetemp" not in out.split("kept until pruned")[0].split("cwd ")[-1]
     assert f"cwd {kept}/" in out  # the message points at the copy
     names = {p.name for p in kept.iterdir()}
@@ -664,10 +664,17 @@ def test_a_round_trip_has_run_when_it_returns_and_a_loader_that_cannot_start_fai
             app = nuitka.compile("app.py", env={{"LOG": {str(log)!r}}})
             trip = app.roundtrip(SAVE, ["{{artifact}}"], "m.txt", tool=Tool("t", ("./absent",)))
             trip.assert_match()
+
+        def test_input_not_there(nuitka):
+            app = nuitka.compile("app.py", env={{"LOG": {str(log)!r}}})
+            app.roundtrip(SAVE, LOAD, "m.txt", files=["absent.csv"]).assert_match()
         """
     )
     result = plugin_run("--nuitka-compile")
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1, failed=2)
+    missing = result.stdout.str().split(" test_input_not_there ")[1].split("short test summary")[0]
+    assert "absent.csv not found; looked in:" in missing
+    assert "TypeError" not in missing  # the waits that settle a round-trip pass it on as it is
     result.stdout.fnmatch_lines(
         [
             "round-trip 'roundtrip1' (m.txt) fails in 2 of 2 direction(s): binary->t, script->t",

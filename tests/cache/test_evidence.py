@@ -51,6 +51,21 @@ def test_three_failures_of_a_test_are_kept_and_the_others_go(tmp_path: Path) -> 
     assert len(kept) == 5 and len(set(kept)) == 5
 
 
+def test_the_newest_failures_are_kept_when_they_fall_in_one_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a second the folders sort by the nanosecond, whatever the clock reads."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    clock = iter(n + 7_073_843_083 for n in (-3000, -2000, -1000, 0))
+    monkeypatch.setattr(evidence.time, "strftime", lambda _: "20261205-101500")
+    monkeypatch.setattr(evidence.time, "time_ns", lambda: next(clock))
+    kept = [evidence.keep(tmp_path / "e", "t.py::test_x", [runs], f"{i}")[0] for i in range(4)]
+    left = sorted((tmp_path / "e").iterdir())
+    assert [(p / evidence.MESSAGE).read_text().split()[-1] for p in left] == ["1", "2", "3"]
+    assert left == kept[1:]
+
+
 @pytest.mark.parametrize(
     ("nodeid", "start"),
     [

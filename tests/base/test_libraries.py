@@ -17,42 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from native import FOREIGN, native_app, system_library
 
 from pytest_nuitka.base import libraries
 from pytest_nuitka.check.diagnose import DiagnosedFailure
 
 if TYPE_CHECKING:
     from pytest_nuitka.api.session import Nuitka
-
-APP = Path(__file__).parent / "apps" / "native"
-FOREIGN = "libgmp.so.10"
-
-
-def system_library() -> Path:
-    found = libraries.resolve(FOREIGN)
-    assert found is not None, f"{FOREIGN} is not on this machine: apt-get install libgmp10"
-    return found
-
-
-def native_app(into: Path) -> Path:
-    """A copy of the app with its helper built beside it (gcc, linked to libgmp, rpath
-    $ORIGIN as a packager would set it)."""
-    shutil.copytree(APP, into)
-    (into / "native").mkdir()
-    subprocess.run(
-        [
-            "gcc",
-            "-shared",
-            "-fPIC",
-            "-o",
-            str(into / "native" / "libgmpversion.so"),
-            str(into / "gmpversion.c"),
-            f"-l:{FOREIGN}",
-            "-Wl,-rpath,$ORIGIN",
-        ],
-        check=True,
-    )
-    return into / "app.py"
 
 
 def gcc(out: Path, source: str, flags: Sequence[str], needs: Sequence[Path]) -> Path:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
+from conftest import ROOT
 from pytest_nuitka.check import artifacts
 from pytest_nuitka.check.difference import Difference
 from pytest_nuitka.run import failures
@@ -25,7 +26,7 @@ from pytest_nuitka.run.normalize import RULES, Policy, Rule, normalize, parse_no
 if TYPE_CHECKING:
     from conftest import PluginRun
 
-README = Path(__file__).parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def write(pytester: pytest.Pytester, **files: str) -> None:

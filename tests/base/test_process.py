@@ -297,7 +297,7 @@ def test_the_interrupt_tests_pass_where_sigint_is_ignored(tmp_path: Path) -> Non
             "no:cacheprovider",
             "-p",
             "no:randomly",
-            f"{Path(__file__).parent / 'test_process.py'}",
+            f"{Path(__file__)}",
             "-k",
             "Ctrl and not ignored",
         ],

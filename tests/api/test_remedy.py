@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from test_libraries import FOREIGN, native_app, system_library
+from native import FOREIGN, native_app, system_library
 
+from conftest import APPS
 from pytest_nuitka.api.app import App
 from pytest_nuitka.api.remedy import remedy_for
 from pytest_nuitka.base.settings import Mode
@@ -20,7 +21,6 @@ from pytest_nuitka.check.diagnose import Diagnosis, known_issues
 if TYPE_CHECKING:
     from conftest import NuitkaRun
 
-APPS = Path(__file__).parent / "apps"
 PROBE = APPS / "probe" / "app.py"
 
 

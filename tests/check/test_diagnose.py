@@ -1,4 +1,4 @@
-"""The known-issue table, each entry triggered for real: here, in tests/test_portable.py, or
+"""The known-issue table, each entry triggered for real: here, in tests/run/test_portable.py, or
 by a model zoo expectation that names it (in the matrix cell where it happens)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conftest import ROOT
 from pytest_nuitka.check.diagnose import (
     DiagnosedFailure,
     Diagnosis,
@@ -21,7 +22,6 @@ from pytest_nuitka.run.runs import Build, Run, Side
 if TYPE_CHECKING:
     from pytest_nuitka.api.session import Nuitka
 
-ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"
 
 
@@ -32,7 +32,7 @@ def ids(failure: pytest.ExceptionInfo[DiagnosedFailure]) -> list[str]:
 def test_every_entry_is_unique_and_triggered_by_a_test_or_a_zoo_expectation() -> None:
     names = [issue.id for issue in known_issues()]
     assert len(names) == len(set(names))
-    texts = [p.read_text() for p in (ROOT / "tests").glob("test_*.py")]
+    texts = [p.read_text() for p in (ROOT / "tests").rglob("test_*.py")]
     texts += [p.read_text() for p in ZOO.glob("*/nuitka-case.toml")]
     untested = [n for n in names if not any(f'"{n}"' in t or f"[{n}]" in t for t in texts)]
     assert untested == []

@@ -5,18 +5,17 @@ matrix cell where the issue happens."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from conftest import ROOT
 from pytest_nuitka.check.diagnose import DiagnosedFailure, diagnose
 from pytest_nuitka.zoo.manifest import RoundTripSpec, load_case
 
 if TYPE_CHECKING:
     from pytest_nuitka.api.session import Nuitka
 
-ROOT = Path(__file__).parent.parent
 ZOO = ROOT / "model_zoo"
 PROBE = "apps/probe/app.py"
 GREETING = "apps/probe/greeting.txt"

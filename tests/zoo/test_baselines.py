@@ -8,12 +8,13 @@ import math
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ZOO = Path(__file__).parent.parent / "model_zoo"
+from conftest import ROOT
+
+ZOO = ROOT / "model_zoo"
 
 
 def baseline(case: str, run: str, name: str) -> np.ndarray:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conftest import ROOT
 from pytest_nuitka.base.errors import NuitkaPluginError
 from pytest_nuitka.check.diagnose import DiagnosedFailure
 from pytest_nuitka.run import portable
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 PROBE = "apps/probe/app.py"
 GREETING = "apps/probe/greeting.txt"
-ZOO = Path(__file__).parent.parent / "model_zoo"
+ZOO = ROOT / "model_zoo"
 TORCH_APP = ZOO / "torch_image_classifier"
 
 

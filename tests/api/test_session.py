@@ -8,7 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-TESTS = Path(__file__).parent
+from conftest import TESTS
+
 PROGRAM = """
 import sys
 sys.modules["pytest"] = None  # any import of pytest now fails

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import os
 import tomllib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from conftest import TESTS
+
 if TYPE_CHECKING:
     from pytest_nuitka.api.session import Nuitka
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = TESTS / "corpus"
 
 
-def programs() -> list[pytest.ParameterSet]:
+def programs() -> list[object]:
     listed = tomllib.loads((CORPUS / "corpus.toml").read_text(encoding="utf-8"))["program"]
     every = os.environ.get("PYTEST_NUITKA_CORPUS") == "all"
     return [
