@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,8 @@ def test_the_newest_failures_are_kept_when_they_fall_in_one_second(
     runs = tmp_path / "runs"
     runs.mkdir()
     clock = iter(n + 7_073_843_083 for n in (-3000, -2000, -1000, 0))
-    monkeypatch.setattr(evidence.time, "strftime", lambda _: "20261205-101500")
-    monkeypatch.setattr(evidence.time, "time_ns", lambda: next(clock))
+    monkeypatch.setattr(time, "strftime", lambda _: "20261205-101500")
+    monkeypatch.setattr(time, "time_ns", lambda: next(clock))
     kept = [evidence.keep(tmp_path / "e", "t.py::test_x", [runs], f"{i}")[0] for i in range(4)]
     left = sorted((tmp_path / "e").iterdir())
     assert [(p / evidence.MESSAGE).read_text().split()[-1] for p in left] == ["1", "2", "3"]
