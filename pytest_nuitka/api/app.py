@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_nuitka.api.pair import RunPair
-from pytest_nuitka.api.roundtrip import RoundTrip, RoundTrips, Tool, directions
+from pytest_nuitka.api.roundtrip import Plan, RoundTrip, RoundTrips, Tool, directions
 from pytest_nuitka.base import libraries
 from pytest_nuitka.base.errors import CheckFailed, NotRun, NuitkaPluginError
 from pytest_nuitka.base.settings import Mode, seconds
@@ -323,11 +323,9 @@ class App:
         ``tool``: a program name, or a ``Tool`` with its command and what it needs."""
         if self.binary is None:
             raise NotRun(SKIP_REASON)
-        name = f"roundtrip{next(self._count)}"
-        trips = RoundTrips(
-            self, name, save, load, artifact, tool=tool, files=files, env=env, timeout=timeout
-        )
-        pairs = directions(tool)
+        plan = Plan.of(save, load, artifact, tool=tool, files=files, env=env, timeout=timeout)
+        trips = RoundTrips(self, f"roundtrip{next(self._count)}", plan)
+        pairs = directions(plan.tool)
         for saver, loader in pairs:
             trips.start(saver, loader)
         trips.settle()

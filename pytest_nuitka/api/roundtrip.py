@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -180,14 +180,26 @@ def artifact_name(name: str) -> str:
     return name
 
 
-class RoundTrips:
-    """The saves and loads of one round-trip for an app, each run at most once: started
-    ahead (``start``, a load as soon as its save is done) or when a check needs it."""
+@dataclass(frozen=True)
+class Plan:
+    """What a round-trip runs: the save's and the load's arguments (``{artifact}`` in them is
+    the artifact's path, in a folder of its own), the artifact's name, the loader (``tool``,
+    or both sides of the app) and the inputs every run gets."""
 
-    def __init__(
-        self,
-        app: Driver,
-        name: str,
+    save: tuple[str, ...]
+    load: tuple[str, ...]
+    artifact: str
+    tool: Tool | None = None
+    files: tuple[str | Path, ...] = ()
+    env: Mapping[str, str | None] = field(default_factory=dict)
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        artifact_name(self.artifact)
+
+    @classmethod
+    def of(
+        cls,
         save: Sequence[str],
         load: Sequence[str],
         artifact: str,
@@ -196,13 +208,21 @@ class RoundTrips:
         files: Sequence[str | Path] = (),
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
-        priority: int = 0,
-    ) -> None:
-        self.app, self.name = app, name
-        self.tool = Tool(tool) if isinstance(tool, str) else tool
-        self.artifact_name = artifact_name(artifact)
-        self._save, self._load = tuple(save), tuple(load)
-        self._files, self._env, self._timeout = tuple(files), dict(env or {}), timeout
+    ) -> Plan:
+        """From a test's arguments, in any form they accept (a tool by its program's name)."""
+        loader = Tool(tool) if isinstance(tool, str) else tool
+        return cls(
+            tuple(save), tuple(load), artifact, loader, tuple(files), dict(env or {}), timeout
+        )
+
+
+class RoundTrips:
+    """The saves and loads of one round-trip for an app, each run at most once: started
+    ahead (``start``, a load as soon as its save is done) or when a check needs it."""
+
+    def __init__(self, app: Driver, name: str, plan: Plan, priority: int = 0) -> None:
+        self.app, self.name, self.plan = app, name, plan
+        self.tool, self.artifact_name = plan.tool, plan.artifact
         self._priority = priority
         self._base_env = dict(os.environ)  # taken here: a load may be made in a worker thread
         self._lock = threading.Lock()
@@ -271,7 +291,7 @@ class RoundTrips:
     ) -> tuple[Callable[[], runs.Run], Path]:
         artifact = self.app.workdir(where) / "artifact" / self.artifact_name
         artifact.parent.mkdir(parents=True)
-        args = fill(self._save, artifact)
+        args = fill(self.plan.save, artifact)
         done: list[runs.Run] = []
 
         def again(more: Mapping[str, str | None]) -> runs.Run:
@@ -301,11 +321,12 @@ class RoundTrips:
         return self.tool.missing() if self.tool and loader == self.tool.name else None
 
     def _load_run(self, saver: str, loader: str, artifact: Path) -> runs.Run:
-        args = fill(self._load, artifact)
+        args = fill(self.plan.load, artifact)
         if loader in SIDES:
             return self._side(loader, args, {})
         assert self.tool is not None and self.tool.name == loader
-        invocation = self.app.invocation(args, None, self._env, self._files, self._timeout)
+        plan = self.plan
+        invocation = self.app.invocation(args, None, plan.env, plan.files, plan.timeout)
         folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
         return runs.run(
             loader,
@@ -320,13 +341,13 @@ class RoundTrips:
 
     def _side(self, side: str, args: list[str], extra: Mapping[str, str | None]) -> runs.Run:
         """In the calling thread: a job's run."""
-        env = {**self._env, **extra}
+        env = {**self.plan.env, **extra}
         return self.app.call(
             side,
             *args,
-            files=self._files,
+            files=self.plan.files,
             env=env,
-            timeout=self._timeout,
+            timeout=self.plan.timeout,
             read=False,
             base_env=self._base_env,
         )

@@ -128,16 +128,7 @@ class CaseState:
 
     def trips(self, spec: RoundTripSpec) -> RoundTrips:
         if spec.name not in self._trips:
-            self._trips[spec.name] = RoundTrips(
-                self.app(),
-                spec.name,
-                spec.save,
-                spec.load,
-                spec.artifact,
-                tool=spec.tool,
-                files=[self.case.folder / f for f in spec.files],
-                priority=self.priority,
-            )
+            self._trips[spec.name] = RoundTrips(self.app(), spec.name, spec.plan, self.priority)
         return self._trips[spec.name]
 
     def start_trip(self, spec: RoundTripSpec, saver: str, loader: str) -> None:
@@ -147,7 +138,7 @@ class CaseState:
         if spec.against.startswith("run:"):
             self.script(self.named(spec.against[4:]))
         elif spec.against == "loads":
-            self.trips(spec).start(*directions(spec.tool)[0])
+            self.trips(spec).start(*directions(spec.plan.tool)[0])
 
     def named(self, name: str) -> RunSpec:
         return next(r for r in self.case.runs if r.name == name)
@@ -192,7 +183,7 @@ def case_checks(case: Case, state: CaseState, mode: Mode, regen: bool) -> dict[s
                 functools.partial(state.start_script, run),
             )
     for spec in case.roundtrips:
-        for saver, loader in directions(spec.tool):
+        for saver, loader in directions(spec.plan.tool):
             checks[f"roundtrip:{spec.name}:{saver}->{loader}"] = Check(
                 functools.partial(check_roundtrip, state, spec, saver, loader),
                 functools.partial(state.start_trip, spec, saver, loader),
@@ -261,7 +252,7 @@ def check_roundtrip(state: CaseState, spec: RoundTripSpec, saver: str, loader: s
         state.fail(failed, [], used, artifact)
     if differences:
         state.fail(
-            f"round-trip {saver}->{loader} ({spec.artifact}): "
+            f"round-trip {saver}->{loader} ({spec.plan.artifact}): "
             + ", ".join(d.title for d in differences),
             differences,
             used,

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from pytest_nuitka.api.roundtrip import Reference, Tool, artifact_name, loader_name
+from pytest_nuitka.api.roundtrip import Plan, Reference, Tool, artifact_name, loader_name
 from pytest_nuitka.base.settings import MODES, Mode
 from pytest_nuitka.check.artifacts import check_name
 from pytest_nuitka.check.comparison import DEFAULT, Comparison
@@ -55,11 +55,7 @@ class RunSpec:
 @dataclass(frozen=True)
 class RoundTripSpec:
     name: str
-    save: tuple[str, ...]
-    load: tuple[str, ...]
-    tool: Tool | None  # loads the artifact instead of the app, e.g. saved_model_cli
-    artifact: str
-    files: tuple[str, ...]
+    plan: Plan  # its files under the case's folder; a tool loads instead of the app
     outputs: tuple[str, ...] | None  # None: every output the reference emitted
     # what each load is held against: the saving run, the first direction's load, or (the
     # manifest's "run:NAME") the script's outputs in the [[runs]] named ``against_run``
@@ -434,11 +430,13 @@ def _roundtrip(r: _Reader, run_names: set[str], tools: dict[str, Tool]) -> Round
         )
     return RoundTripSpec(
         name=r.file_name("name"),
-        save=r.texts("save"),
-        load=r.texts("load"),
-        tool=_loader(r, tools),
-        artifact=r.checked("artifact", artifact_name),
-        files=r.texts("files"),
+        plan=Plan(
+            r.texts("save"),
+            r.texts("load"),
+            r.checked("artifact", artifact_name),
+            _loader(r, tools),
+            tuple(r.path.parent / f for f in r.texts("files")),
+        ),
         outputs=r.get(
             "outputs",
             lambda v: (

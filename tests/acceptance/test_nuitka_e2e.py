@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def test_numpy_app_with_a_local_module_matches(nuitka: Nuitka) -> None:
-    app = nuitka.compile("apps/numpy_stats/app.py")
+    app = nuitka.compile("tests/apps/numpy_stats/app.py")
     run = app.run_both("--n", "200", "--seed", "3")
     run.assert_match(argmax=["logits"])
     assert sorted(run.binary.outputs) == ["config", "logits", "mean", "std"]
@@ -29,7 +29,7 @@ def test_numpy_app_with_a_local_module_matches(nuitka: Nuitka) -> None:
 
 
 def test_keras_predict_app_matches_bit_for_bit(nuitka: Nuitka) -> None:
-    run = nuitka.compile("apps/keras_predict/app.py").run_both("--batch", "8")
+    run = nuitka.compile("tests/apps/keras_predict/app.py").run_both("--batch", "8")
     run.assert_match(argmax=["probs"])
     assert run.binary.outputs["probs"].shape == (8, 3)
     assert "argmax [" in run.binary.stdout
@@ -125,8 +125,8 @@ def test_binary_built_without_a_frozen_variable_is_not_served_to_the_legacy_cell
 ) -> None:
     """Nuitka bakes TF_USE_LEGACY_KERAS in at compile time: the cache keys on it."""
     monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")  # as tox sets it in the legacy cells
-    legacy = nuitka.compile("apps/numpy_stats/app.py")
-    without = nuitka.compile("apps/numpy_stats/app.py", env={"TF_USE_LEGACY_KERAS": None})
+    legacy = nuitka.compile("tests/apps/numpy_stats/app.py")
+    without = nuitka.compile("tests/apps/numpy_stats/app.py", env={"TF_USE_LEGACY_KERAS": None})
     if not nuitka.enabled:
         pytest.skip(SKIP_REASON)
     assert legacy.binary is not None and without.binary is not None
@@ -140,7 +140,7 @@ def test_binary_built_without_a_frozen_variable_is_not_served_to_the_legacy_cell
 def test_a_module_imported_by_a_computed_name_is_found_beside_the_source(nuitka: Nuitka) -> None:
     """The accelerated binary lies in the cache; it must still see the modules beside its
     source, as it would where `python -m nuitka` leaves it."""
-    app = nuitka.compile("apps/dynamic_import/app.py")
+    app = nuitka.compile("tests/apps/dynamic_import/app.py")
     run = app.run_both("plugin_upper", "hello")
     run.assert_match()
     assert run.binary.stdout.strip() == "HELLO"

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from pytest_nuitka.api.session import Nuitka
 
 ZOO = ROOT / "model_zoo"
-PROBE = "apps/probe/app.py"
-GREETING = "apps/probe/greeting.txt"
+PROBE = "tests/apps/probe/app.py"
+GREETING = "tests/apps/probe/greeting.txt"
 
 
 def diagnosed(check: object) -> list[str]:
@@ -32,7 +32,7 @@ def diagnosed(check: object) -> list[str]:
 def test_keras_imported_directly_under_keras_2(nuitka: Nuitka) -> None:
     broken = nuitka.compile(ZOO / "tf_keras_import" / "app.py").run_both("predict")
     assert diagnosed(broken.assert_match) == ["tf-keras-rewrite"]
-    run = nuitka.compile("apps/keras_direct/app.py").run_both()
+    run = nuitka.compile("tests/apps/keras_direct/app.py").run_both()
     run.assert_match(argmax=["probs"])
     assert "model class from keras" in run.binary.stdout
 
@@ -56,10 +56,10 @@ def test_the_data_file_declared(nuitka: Nuitka) -> None:
 
 
 def test_serialised_function_kept_in_a_module_not_compiled(nuitka: Nuitka) -> None:
-    broken = nuitka.compile("apps/code_object/app.py").run_both()
+    broken = nuitka.compile("tests/apps/code_object/app.py").run_both()
     assert diagnosed(broken.assert_match) == ["compiled-bytecode"]
     app = nuitka.compile(
-        "apps/code_object_kept/app.py", options=["--nofollow-import-to=serialised"]
+        "tests/apps/code_object_kept/app.py", options=["--nofollow-import-to=serialised"]
     )
     run = app.run_both()
     run.assert_match()
@@ -68,7 +68,7 @@ def test_serialised_function_kept_in_a_module_not_compiled(nuitka: Nuitka) -> No
 
 @pytest.mark.nuitka_requires("torch>=2.6")
 def test_state_dict_instead_of_a_pickled_model(nuitka: Nuitka) -> None:
-    app = nuitka.compile("apps/torch_pickle/app.py")
+    app = nuitka.compile("tests/apps/torch_pickle/app.py")
     broken = app.run_script("{out}/model.pt")
     assert not broken.ok
     assert [d.issue.id for d in diagnose([broken])] == ["torch-weights-only"]
@@ -102,7 +102,7 @@ def test_torch_jit_kept_on_in_a_standalone_build(nuitka: Nuitka) -> None:
 def test_tf_keras_attribute_in_the_legacy_cell(nuitka: Nuitka) -> None:
     broken = nuitka.compile(ZOO / "tf_keras_import" / "app.py").run_both("predict")
     assert diagnosed(lambda: broken.assert_match(argmax=["probs"])) == ["legacy-keras-rewrite"]
-    run = nuitka.compile("apps/tf_keras_attribute/app.py").run_both()
+    run = nuitka.compile("tests/apps/tf_keras_attribute/app.py").run_both()
     run.assert_match(argmax=["probs"])
     assert run.binary.runtime["keras"] == ["tf_keras"]
     assert "model class from tf_keras" in run.binary.stdout
@@ -110,7 +110,7 @@ def test_tf_keras_attribute_in_the_legacy_cell(nuitka: Nuitka) -> None:
 
 @pytest.mark.nuitka_requires("keras", "tensorflow")
 def test_keras_traceback_filtering_off_in_the_app(nuitka: Nuitka) -> None:
-    app = nuitka.compile("apps/keras_filter/app.py")
+    app = nuitka.compile("tests/apps/keras_filter/app.py")
     assert diagnosed(app.run_both().assert_match) == ["keras-traceback-filter"]
     run = app.run_both("--unfiltered")
     run.assert_match()
@@ -133,8 +133,9 @@ def test_onnx_exporter_shipped_with_torch(nuitka: Nuitka) -> None:
 
     def trip(*ship: str) -> None:
         app = nuitka.compile(case / "app.py", mode="standalone", data=data, ship=ship)
+        plan = spec.plan
         done = app.roundtrip(
-            spec.save, spec.load, spec.artifact, tool=spec.tool, files=[case / "bird.png"]
+            plan.save, plan.load, plan.artifact, tool=plan.tool, files=[case / "bird.png"]
         )
         done.check(spec.comparison, outputs=spec.outputs)
 
@@ -150,7 +151,8 @@ def test_keras_model_for_tfjs_saved_with_tf_keras(nuitka: Nuitka) -> None:
 
     def trip(legacy: str) -> None:
         app = nuitka.compile(ZOO / "tfjs_json" / "app.py", env={"TF_USE_LEGACY_KERAS": legacy})
-        done = app.roundtrip(spec.save, spec.load, spec.artifact, tool=spec.tool)
+        plan = spec.plan
+        done = app.roundtrip(plan.save, plan.load, plan.artifact, tool=plan.tool)
         done.check(spec.comparison, outputs=spec.outputs)
 
     assert diagnosed(lambda: trip("0")) == ["tfjs-keras3-config"]

@@ -12,7 +12,7 @@ from pytest_nuitka.check.diagnose import DiagnosedFailure
 if TYPE_CHECKING:
     from pytest_nuitka.api.session import Nuitka
 
-APP = "apps/stderr/app.py"
+APP = "tests/apps/stderr/app.py"
 MODES = ["accelerated", "standalone", "onefile"]
 
 
@@ -74,7 +74,7 @@ def test_a_real_stderr_difference_fails(nuitka: Nuitka, what: str) -> None:
 def test_a_verbose_keras_export_passes(nuitka: Nuitka) -> None:
     """Keras 3's "Captures:" lines carry id()s, which no hand-written rule may mask (a
     computed number looks the same): the script's second run shows them varying."""
-    run = nuitka.compile("apps/keras_export/app.py").run_both()
+    run = nuitka.compile("tests/apps/keras_export/app.py").run_both()
     run.assert_match()
     assert "Captures:" in run.binary.stdout
     with pytest.raises(DiagnosedFailure) as failure:

@@ -297,7 +297,7 @@ def test_the_clean_room_keeps_the_drivers_libraries_where_this_machine_has_them(
 def test_the_clean_room_hides_system_libraries_outside_the_policy(
     nuitka: Nuitka, tmp_path: Path
 ) -> None:
-    app = nuitka.compile("apps/probe/app.py", mode="standalone")
+    app = nuitka.compile("tests/apps/probe/app.py", mode="standalone")
     libc = libraries.resolve("libc.so.6")
     assert libc is not None
     not_a_library = Path("/usr/lib/os-release")

@@ -57,7 +57,7 @@ def test_every_remedy_is_verified_by_a_test_that_applies_it() -> None:
 
 
 def test_weights_only_unpickling_error(nuitka: Nuitka) -> None:
-    app = nuitka.compile("apps/torch_pickle/app.py")
+    app = nuitka.compile("tests/apps/torch_pickle/app.py")
     run = app.run_script("{out}/model.pt")
     assert not run.ok
     assert [d.issue.id for d in diagnose([run])] == ["torch-weights-only"]
@@ -84,7 +84,7 @@ def test_torch_jit_disabled_in_the_binary(nuitka: Nuitka) -> None:
 def test_torch_jit_disabled_in_an_app_without_emit(nuitka: Nuitka) -> None:
     """No runtime record: the binary's environment and the app's use of torch.jit are the
     evidence. With the JIT off on both sides nothing is Nuitka's, and nothing is named."""
-    app = nuitka.compile("apps/torch_jit_plain/app.py")
+    app = nuitka.compile("tests/apps/torch_jit_plain/app.py")
     pair = app.run_both(binary_env={"PYTORCH_JIT": "0"})
     with pytest.raises(DiagnosedFailure) as failure:
         pair.assert_match()
@@ -170,7 +170,7 @@ def test_legacy_keras_evidence_is_an_import_of_tensorflow_keras(tmp_path: Path) 
 
 @pytest.mark.nuitka_requires("tf-keras", "env:TF_USE_LEGACY_KERAS=1")
 def test_legacy_keras_rewrite_in_an_app_without_emit(nuitka: Nuitka) -> None:
-    app = nuitka.compile("apps/legacy_keras_plain/app.py")
+    app = nuitka.compile("tests/apps/legacy_keras_plain/app.py")
     run = app.run_both()
     with pytest.raises(DiagnosedFailure) as failure:
         run.assert_match()
@@ -209,7 +209,7 @@ def test_torch_jit_choice_is_explicit_in_every_build(nuitka: Nuitka) -> None:
 
 
 def test_code_object_of_a_compiled_function(nuitka: Nuitka) -> None:
-    run = nuitka.compile("apps/code_object/app.py").run_both()
+    run = nuitka.compile("tests/apps/code_object/app.py").run_both()
     with pytest.raises(DiagnosedFailure) as failure:
         run.assert_match()
     assert ids(failure) == ["compiled-bytecode"]
@@ -238,7 +238,7 @@ def test_legacy_keras_rewrite_whatever_the_build_sets(nuitka: Nuitka, at_build: 
 
 @pytest.mark.nuitka_requires("keras", "tensorflow")
 def test_keras_traceback_filter_crash_is_named_and_the_real_error_shown(nuitka: Nuitka) -> None:
-    run = nuitka.compile("apps/keras_filter/app.py").run_both()
+    run = nuitka.compile("tests/apps/keras_filter/app.py").run_both()
     with pytest.raises(DiagnosedFailure) as failure:
         run.assert_match()
     assert ids(failure) == ["keras-traceback-filter"]
@@ -267,7 +267,7 @@ def test_keras_traceback_filter_hides_the_compiled_bytecode_error(nuitka: Nuitka
 
 
 def test_a_clean_failure_matches_nothing(nuitka: Nuitka) -> None:
-    run = nuitka.compile("apps/divergent/app.py").run_both()
+    run = nuitka.compile("tests/apps/divergent/app.py").run_both()
     with pytest.raises(DiagnosedFailure) as failure:
         run.assert_match()
     assert ids(failure) == []

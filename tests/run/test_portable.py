@@ -17,8 +17,8 @@ from pytest_nuitka.run import portable
 if TYPE_CHECKING:
     from pytest_nuitka.api.session import Nuitka
 
-PROBE = "apps/probe/app.py"
-GREETING = "apps/probe/greeting.txt"
+PROBE = "tests/apps/probe/app.py"
+GREETING = "tests/apps/probe/greeting.txt"
 ZOO = ROOT / "model_zoo"
 TORCH_APP = ZOO / "torch_image_classifier"
 

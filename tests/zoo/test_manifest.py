@@ -67,7 +67,7 @@ SERVE = "[tools.serve]\n"
 def test_a_declared_loader_tool_reads_into_a_tool(tmp_path: Path) -> None:
     text = TOOL + SERVE + 'command = ["{python}", "{case}/serve.py"]\nneeds = ["onnxruntime"]\n'
     case = load_case(case_file(tmp_path, text + 'install = "pip install onnxruntime"\n'))
-    assert case.roundtrips[0].tool == Tool(
+    assert case.roundtrips[0].plan.tool == Tool(
         "serve",
         ("{python}", f"{tmp_path}/serve.py"),
         ("onnxruntime",),
@@ -76,7 +76,7 @@ def test_a_declared_loader_tool_reads_into_a_tool(tmp_path: Path) -> None:
     bare = load_case(
         case_file(tmp_path, TOOL.replace('tool = "serve"', 'tool = "saved_model_cli"'))
     )
-    assert bare.roundtrips[0].tool == Tool("saved_model_cli")
+    assert bare.roundtrips[0].plan.tool == Tool("saved_model_cli")
 
 
 def case_file(tmp_path: Path, text: str) -> Path:
@@ -110,7 +110,7 @@ def test_a_full_manifest_reads_into_its_dataclasses(tmp_path: Path) -> None:
     merged = case.comparison.then(run.comparison)
     assert merged.strict is True and merged.rules == ("local-ports", "module-paths")
     (trip,) = case.roundtrips
-    assert (trip.artifact, trip.outputs, trip.against_run, trip.tool) == (
+    assert (trip.plan.artifact, trip.outputs, trip.against_run, trip.plan.tool) == (
         "model.h5",
         ("probs",),
         "predict",
