@@ -177,7 +177,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.name == MANIFEST_NAME:
-        return CaseFile.from_parent(parent, path=file_path)
+        case: CaseFile = CaseFile.from_parent(parent, path=file_path)  # typed so from pytest 8.1
+        return case
     return None
 
 
