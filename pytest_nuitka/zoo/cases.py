@@ -135,9 +135,9 @@ class CaseState:
         if Side.BINARY in (saver, loader) and self.app().binary is None:
             return
         self.trips(spec).start(saver, loader)
-        if spec.against.startswith("run:"):
-            self.script(self.named(spec.against[4:]))
-        elif spec.against == "loads":
+        if spec.against_run is not None:
+            self.script(self.named(spec.against_run))
+        elif spec.against is Reference.LOADS:
             self.trips(spec).start(*directions(spec.plan.tool)[0])
 
     def named(self, name: str) -> RunSpec:

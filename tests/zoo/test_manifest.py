@@ -3,12 +3,14 @@ malformed one is one error naming the file, the key and what is allowed."""
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
 
-from pytest_nuitka.api.roundtrip import Tool
+from pytest_nuitka.api.roundtrip import Reference, Tool
 from pytest_nuitka.base.settings import Mode
 from pytest_nuitka.check.comparison import Comparison
 from pytest_nuitka.zoo.cases import CaseState, case_checks
@@ -234,3 +236,27 @@ def test_a_manifest_that_is_not_utf8_is_named_with_what_to_do(tmp_path: Path) ->
 def test_a_run_named_in_chinese_is_a_name(tmp_path: Path) -> None:
     case = load_case(case_file(tmp_path, 'description = "d"\n[[runs]]\nname = "推理"\n'))
     assert [run.name for run in case.runs] == ["推理"]
+
+
+def test_a_round_trip_starts_the_run_it_is_held_against_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting a direction also starts what its loads are held against: the named run's
+    script (against = "run:NAME") or the first direction (against = "loads")."""
+    case = load_case(case_file(tmp_path, FULL))
+    state = CaseState(case, lambda: pytest.fail("nothing is built"))
+    started: list[object] = []
+
+    class Trips:
+        def start(self, saver: str, loader: str) -> None:
+            started.append((saver, loader))
+
+    monkeypatch.setattr(state, "app", lambda: types.SimpleNamespace(binary=tmp_path / "app.bin"))
+    monkeypatch.setattr(state, "trips", lambda spec: Trips())
+    monkeypatch.setattr(state, "script", lambda spec: started.append(spec.name))
+    state.start_trip(case.roundtrips[0], "script", "script")
+    assert started == [("script", "script"), "predict"]
+    loads = dataclasses.replace(case.roundtrips[0], against_run=None, against=Reference.LOADS)
+    started.clear()
+    state.start_trip(loads, "script", "binary")
+    assert started == [("script", "binary"), ("script", "script")]
