@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from pytest_nuitka.api.pair import RunPair
-from pytest_nuitka.api.roundtrip import Plan, RoundTrip, RoundTrips, Tool, directions
+from pytest_nuitka.api.roundtrip import Inputs, Plan, RoundTrip, RoundTrips, directions
 from pytest_nuitka.base import libraries
 from pytest_nuitka.base.errors import CheckFailed, NotRun, NuitkaPluginError
 from pytest_nuitka.base.settings import Mode, seconds
@@ -309,21 +309,18 @@ class App:
         save: Sequence[str],
         load: Sequence[str],
         artifact: str,
-        *,
-        tool: Tool | str | None = None,
-        files: Sequence[str | Path] = (),
-        env: Mapping[str, str | None] | None = None,
-        timeout: float | None = None,
+        **given: Unpack[Inputs],
     ) -> RoundTrip:
         """Save an artifact with the script and with the binary (``{artifact}`` in ``save``
         is its path, in a folder of its own), load each with both (or with the program
         ``tool``), and return every direction for ``assert_match``: py->py, py->bin, bin->py,
         bin->bin. Each load starts as soon as its save is done. Without a binary the test is
         skipped.
-        ``tool``: a program name, or a ``Tool`` with its command and what it needs."""
+        ``tool``: a program name, or a ``Tool`` with its command and what it needs;
+        ``files``, ``env``, ``timeout``: as ``run_both``'s, for every save and load."""
         if self.binary is None:
             raise NotRun(SKIP_REASON)
-        plan = Plan.of(save, load, artifact, tool=tool, files=files, env=env, timeout=timeout)
+        plan = Plan.of(save, load, artifact, **given)
         trips = RoundTrips(self, f"roundtrip{next(self._count)}", plan)
         pairs = directions(plan.tool)
         for saver, loader in pairs:

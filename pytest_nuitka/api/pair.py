@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Unpack
 
 from pytest_nuitka.check import compare, diagnose, tally
-from pytest_nuitka.check.comparison import DEFAULT, Comparison, NoiseGiven
+from pytest_nuitka.check.comparison import DEFAULT, Comparison, Keywords, NoiseGiven
 from pytest_nuitka.check.difference import Comparator, Difference, Tolerance
 from pytest_nuitka.run import runs
 from pytest_nuitka.run.normalize import Policy
@@ -111,33 +112,10 @@ class RunPair:
         self._fail_on(self.differences(comparison), self.session.then(comparison).policy)
 
     def assert_match(
-        self,
-        rtol: Tolerance = 0.0,
-        atol: Tolerance = 0.0,
-        *,
-        argmax: Iterable[str] = (),
-        stdout: bool = True,
-        stderr: bool | None = None,
-        strict: bool | None = None,
-        rules: Iterable[str] = (),
-        noise: NoiseGiven = (),
-        comparators: Mapping[str, Comparator | str] | None = None,
-        exclude: Iterable[str] = (),
+        self, rtol: Tolerance = 0.0, atol: Tolerance = 0.0, **given: Unpack[Keywords]
     ) -> None:
-        """All checks at once; one failure message lists every difference. ``stderr``:
-        compare normalised stderr too; ``strict``, ``rules``, ``noise``: the normalisation
-        (README, "Normalisation"); ``exclude``: outputs not compared."""
-        self.check(
-            Comparison.of(
-                rtol,
-                atol,
-                argmax=argmax,
-                stdout=stdout,
-                stderr=stderr,
-                strict=strict,
-                rules=rules,
-                noise=noise,
-                comparators=comparators,
-                exclude=exclude,
-            )
-        )
+        """All checks at once; one failure message lists every difference. ``rtol``, ``atol``:
+        the outputs' tolerances (a number, or one per output name); the other keywords are
+        ``Keywords``': ``argmax``, ``stdout``, ``stderr``, ``strict``, ``rules``, ``noise``
+        (README, "Normalisation"), ``comparators``, ``exclude``."""
+        self.check(Comparison.of(rtol, atol, **given))

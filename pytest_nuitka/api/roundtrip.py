@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from pytest_nuitka.api.pair import RunPair
 from pytest_nuitka.base.environment import version_of
@@ -180,6 +180,17 @@ def artifact_name(name: str) -> str:
     return name
 
 
+class Inputs(TypedDict, total=False):
+    """What a test may give a round-trip besides its save, load and artifact: the loader
+    ``tool`` (a program's name or a ``Tool``), and the ``files``, ``env`` and ``timeout`` of
+    every save and load."""
+
+    tool: Tool | str | None
+    files: Sequence[str | Path]
+    env: Mapping[str, str | None] | None
+    timeout: float | None
+
+
 @dataclass(frozen=True)
 class Plan:
     """What a round-trip runs: the save's and the load's arguments (``{artifact}`` in them is
@@ -199,20 +210,25 @@ class Plan:
 
     @classmethod
     def of(
-        cls,
-        save: Sequence[str],
-        load: Sequence[str],
-        artifact: str,
-        *,
-        tool: Tool | str | None = None,
-        files: Sequence[str | Path] = (),
-        env: Mapping[str, str | None] | None = None,
-        timeout: float | None = None,
+        cls, save: Sequence[str], load: Sequence[str], artifact: str, **given: Unpack[Inputs]
     ) -> Plan:
-        """From a test's arguments, in any form they accept (a tool by its program's name)."""
-        loader = Tool(tool) if isinstance(tool, str) else tool
+        """From a test's arguments, in any form they accept (a tool by its program's name);
+        a keyword it does not know is a TypeError, as Python's own."""
+        unknown = sorted(given.keys() - Inputs.__annotations__.keys())
+        if unknown:
+            raise TypeError(
+                f"unexpected keyword argument(s) {', '.join(unknown)}; a round-trip takes "
+                f"save, load, artifact, {', '.join(Inputs.__annotations__)}"
+            )
+        tool = given.get("tool")
         return cls(
-            tuple(save), tuple(load), artifact, loader, tuple(files), dict(env or {}), timeout
+            tuple(save),
+            tuple(load),
+            artifact,
+            Tool(tool) if isinstance(tool, str) else tool,
+            tuple(given.get("files", ())),
+            dict(given.get("env") or {}),
+            given.get("timeout"),
         )
 
 

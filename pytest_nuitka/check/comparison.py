@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 from pytest_nuitka.base.settings import Settings
 from pytest_nuitka.check.artifacts import check_name
@@ -14,6 +15,22 @@ from pytest_nuitka.check.difference import Comparator, Tolerance
 from pytest_nuitka.run.normalize import Noise, Policy, check_rule_names, parse_noise
 
 NoiseGiven = Mapping[str, str] | Sequence[Noise] | Sequence[str]
+
+
+class Keywords(TypedDict, total=False):
+    """What a test may say of a comparison besides ``rtol`` and ``atol`` (``assert_match``):
+    the outputs whose argmax must agree, whether stdout and stderr are compared, the
+    normalisation (``strict``, opt-in ``rules``, the user's ``noise``), ``comparators`` by
+    output name or file pattern, and the outputs ``exclude``d."""
+
+    argmax: Iterable[str]
+    stdout: bool
+    stderr: bool | None
+    strict: bool | None
+    rules: Iterable[str]
+    noise: NoiseGiven
+    comparators: Mapping[str, Comparator | str] | None
+    exclude: Iterable[str]
 
 
 @dataclass(frozen=True)
@@ -34,32 +51,28 @@ class Comparison:
 
     @classmethod
     def of(
-        cls,
-        rtol: Tolerance = 0.0,
-        atol: Tolerance = 0.0,
-        *,
-        argmax: Iterable[str] = (),
-        stdout: bool = True,
-        stderr: bool | None = None,
-        strict: bool | None = None,
-        rules: Iterable[str] = (),
-        noise: NoiseGiven = (),
-        comparators: Mapping[str, Comparator | str] | None = None,
-        exclude: Iterable[str] = (),
+        cls, rtol: Tolerance = 0.0, atol: Tolerance = 0.0, **given: Unpack[Keywords]
     ) -> Comparison:
         """From a test's keywords, in any form they accept (noise as a mapping, pairs or
-        "REGEX -> REPLACEMENT" lines; any iterable for names)."""
+        "REGEX -> REPLACEMENT" lines; any iterable for names). A keyword it does not know is
+        a TypeError, as Python's own: a misspelt one must not compare less than asked."""
+        unknown = sorted(given.keys() - Keywords.__annotations__.keys())
+        if unknown:
+            raise TypeError(
+                f"unexpected keyword argument(s) {', '.join(unknown)}; the comparison takes "
+                f"rtol, atol, {', '.join(Keywords.__annotations__)}"
+            )
         return cls(
             rtol,
             atol,
-            tuple(argmax),
-            stdout,
-            stderr,
-            strict,
-            tuple(rules),
-            parse_noise(noise),
-            dict(comparators or {}),
-            tuple(exclude),
+            tuple(given.get("argmax", ())),
+            given.get("stdout", True),
+            given.get("stderr"),
+            given.get("strict"),
+            tuple(given.get("rules", ())),
+            parse_noise(given.get("noise", ())),
+            dict(given.get("comparators") or {}),
+            tuple(given.get("exclude", ())),
         )
 
     @classmethod

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_nuitka.api.roundtrip import LoaderNameError, Tool
+from pytest_nuitka.api.roundtrip import LoaderNameError, Plan, Tool
 from pytest_nuitka.base.errors import NuitkaPluginError
 from pytest_nuitka.cache import __main__ as cachetool
 
@@ -683,3 +683,8 @@ def test_a_round_trip_has_run_when_it_returns_and_a_loader_that_cannot_start_fai
             "  the t could not load the m.txt: [[]Errno 2[]] No such file or directory: './absent'",
         ]
     )
+
+
+def test_a_misspelt_round_trip_keyword_is_an_error_that_names_it() -> None:
+    with pytest.raises(TypeError, match=r"tol.*save, load, artifact, tool, files, env"):
+        Plan.of(["save"], ["load"], "m.npy", tol=1)  # type: ignore[call-arg]
