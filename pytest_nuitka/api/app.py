@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Unpack
 
 from pytest_nuitka.api.pair import RunPair
-from pytest_nuitka.api.roundtrip import Inputs, Plan, RoundTrip, RoundTrips, directions
+from pytest_nuitka.api.roundtrip import Plan, RoundTrip, RoundTrips, TripInputs, directions
 from pytest_nuitka.base import libraries
 from pytest_nuitka.base.errors import CheckFailed, NotRun, NuitkaPluginError
 from pytest_nuitka.base.settings import Mode, seconds
@@ -199,55 +199,30 @@ class App:
                 self._read[future] = runs.with_outputs(run)
             return self._read[future]
 
-    def run_script(
-        self,
-        *args: str,
-        stdin: str | bytes | None = None,
-        env: Mapping[str, str | None] | None = None,
-        files: Sequence[str | Path] = (),
-        timeout: float | None = None,
-    ) -> runs.Run:
+    def run_script(self, *args: str, **given: Unpack[runs.Inputs]) -> runs.Run:
         """Run the script with the interpreter the binary is built against."""
-        started = self.start(Side.SCRIPT, *args, stdin=stdin, env=env, files=files, timeout=timeout)
-        return self.wait(started)
+        return self.wait(self.start(Side.SCRIPT, *args, **given))
 
     def run_binary(
-        self,
-        *args: str,
-        stdin: str | bytes | None = None,
-        env: Mapping[str, str | None] | None = None,
-        files: Sequence[str | Path] = (),
-        timeout: float | None = None,
-        portable: bool = False,
+        self, *args: str, portable: bool = False, **given: Unpack[runs.Inputs]
     ) -> runs.Run:
         """``portable``: as ``run_both``."""
         if self.binary is None:
             raise NotRun(SKIP_REASON)
-        started = self.start(
-            Side.BINARY,
-            *args,
-            stdin=stdin,
-            env=env,
-            files=files,
-            timeout=timeout,
-            portable=portable,
-        )
-        return self.wait(started)
+        return self.wait(self.start(Side.BINARY, *args, portable=portable, **given))
 
     def run_both(
         self,
         *args: str,
-        stdin: str | bytes | None = None,
-        env: Mapping[str, str | None] | None = None,
-        files: Sequence[str | Path] = (),
-        timeout: float | None = None,
         portable: bool = False,
         script_env: Mapping[str, str | None] | None = None,
         binary_env: Mapping[str, str | None] | None = None,
+        **given: Unpack[runs.Inputs],
     ) -> RunPair:
         """Run script and binary concurrently on the same argv, stdin and environment, each
         in a fresh working directory holding copies of ``files``. ``{out}`` in argv is the
         run's output directory. Without a binary, the script runs and the test is skipped.
+        ``runs.Inputs``: ``stdin``, ``env``, ``files``, ``timeout`` (a number of seconds).
 
         ``script_env``, ``binary_env``: variables for one side only, on top of ``env`` (an
         experiment, e.g. a variable the build froze); a failure names them.
@@ -256,25 +231,13 @@ class App:
         copy of the dist (or onefile binary), with a scrubbed environment (the invocation's
         ``env`` still applies), in a clean room that hides the build's Python prefix,
         site-packages, the app's source folder and the cached build."""
-        one_sided = _one_sided({**self.env, **(env or {})}, script_env or {}, binary_env or {})
-        script = self.start(
-            Side.SCRIPT,
-            *args,
-            stdin=stdin,
-            env={**(env or {}), **(script_env or {})},
-            files=files,
-            timeout=timeout,
-        )
+        env = given.pop("env", None) or {}
+        one_sided = _one_sided({**self.env, **env}, script_env or {}, binary_env or {})
+        script = self.start(Side.SCRIPT, *args, env={**env, **(script_env or {})}, **given)
         if self.binary is None:
             raise NotRun(f"{SKIP_REASON} (the script ran: {self.wait(script).status})")
         binary = self.start(
-            Side.BINARY,
-            *args,
-            stdin=stdin,
-            env={**(env or {}), **(binary_env or {})},
-            files=files,
-            timeout=timeout,
-            portable=portable,
+            Side.BINARY, *args, env={**env, **(binary_env or {})}, portable=portable, **given
         )
         return self.pair(self.wait(script), self.wait(binary), one_sided)
 
@@ -309,7 +272,7 @@ class App:
         save: Sequence[str],
         load: Sequence[str],
         artifact: str,
-        **given: Unpack[Inputs],
+        **given: Unpack[TripInputs],
     ) -> RoundTrip:
         """Save an artifact with the script and with the binary (``{artifact}`` in ``save``
         is its path, in a folder of its own), load each with both (or with the program

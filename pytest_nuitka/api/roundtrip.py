@@ -180,7 +180,7 @@ def artifact_name(name: str) -> str:
     return name
 
 
-class Inputs(TypedDict, total=False):
+class TripInputs(TypedDict, total=False):
     """What a test may give a round-trip besides its save, load and artifact: the loader
     ``tool`` (a program's name or a ``Tool``), and the ``files``, ``env`` and ``timeout`` of
     every save and load."""
@@ -210,15 +210,15 @@ class Plan:
 
     @classmethod
     def of(
-        cls, save: Sequence[str], load: Sequence[str], artifact: str, **given: Unpack[Inputs]
+        cls, save: Sequence[str], load: Sequence[str], artifact: str, **given: Unpack[TripInputs]
     ) -> Plan:
         """From a test's arguments, in any form they accept (a tool by its program's name);
         a keyword it does not know is a TypeError, as Python's own."""
-        unknown = sorted(given.keys() - Inputs.__annotations__.keys())
+        unknown = sorted(given.keys() - TripInputs.__annotations__.keys())
         if unknown:
             raise TypeError(
                 f"unexpected keyword argument(s) {', '.join(unknown)}; a round-trip takes "
-                f"save, load, artifact, {', '.join(Inputs.__annotations__)}"
+                f"save, load, artifact, {', '.join(TripInputs.__annotations__)}"
             )
         tool = given.get("tool")
         return cls(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from pytest_nuitka.base import process
 from pytest_nuitka.base.environment import module_search_path, with_overrides
@@ -151,6 +151,17 @@ class Run:
     def warnings(self, policy: Policy = DEFAULT) -> list[str]:
         text = failures.drop_noise(self.stderr)
         return failures.warnings(normalize(text, self.placeholders, policy=policy, stream="stderr"))
+
+
+class Inputs(TypedDict, total=False):
+    """What a test may give a run besides its argv, as keywords: ``stdin`` (text or bytes),
+    ``env`` (a variable set to None is unset), ``files`` copied into its fresh folder, and
+    its ``timeout`` in seconds. Read into an ``Invocation``."""
+
+    stdin: str | bytes | None
+    env: Mapping[str, str | None] | None
+    files: Sequence[str | Path]
+    timeout: float | None
 
 
 @dataclass(frozen=True)
