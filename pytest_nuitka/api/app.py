@@ -59,14 +59,11 @@ class App:
         self._read: dict[Future[runs.Run], runs.Run] = {}
         self._reading = threading.Lock()
 
-    def invocation(
-        self,
-        args: Sequence[str],
-        stdin: str | bytes | None,
-        env: Mapping[str, str | None] | None,
-        files: Sequence[str | Path],
-        timeout: float | None,
-    ) -> runs.Invocation:
+    def invocation(self, args: Sequence[str], **given: Unpack[runs.Inputs]) -> runs.Invocation:
+        """The test's inputs read: stdin as bytes, its env on the app's, files found, the
+        time limit checked (default: the app's)."""
+        stdin, env = given.get("stdin"), given.get("env")
+        files, timeout = given.get("files", ()), given.get("timeout")
         return runs.Invocation(
             args=tuple(str(a) for a in args),
             stdin=stdin.encode() if isinstance(stdin, str) else stdin,
@@ -172,7 +169,7 @@ class App:
         the environment as it was when the job was made). ``portable``: as ``run_both``."""
         if side not in (Side.SCRIPT, Side.BINARY):
             raise NuitkaPluginError(f"side {side!r}: give 'script' or 'binary'")
-        invocation = self.invocation(args, stdin, env, files, timeout)
+        invocation = self.invocation(args, stdin=stdin, env=env, files=files, timeout=timeout)
         number = next(self._count)
         if side == Side.SCRIPT:
             return self._run(Side.SCRIPT, invocation, number, read, base_env)

@@ -63,14 +63,7 @@ class Driver(Protocol):
     scheduler: Scheduler
     workdir: Callable[[str], Path]
 
-    def invocation(
-        self,
-        args: Sequence[str],
-        stdin: str | bytes | None,
-        env: Mapping[str, str | None] | None,
-        files: Sequence[str | Path],
-        timeout: float | None,
-    ) -> runs.Invocation: ...
+    def invocation(self, args: Sequence[str], **given: Unpack[runs.Inputs]) -> runs.Invocation: ...
 
     def call(
         self,
@@ -342,7 +335,7 @@ class RoundTrips:
             return self._side(loader, args, {})
         assert self.tool is not None and self.tool.name == loader
         plan = self.plan
-        invocation = self.app.invocation(args, None, plan.env, plan.files, plan.timeout)
+        invocation = self.app.invocation(args, env=plan.env, files=plan.files, timeout=plan.timeout)
         folder = self.app.workdir(f"{self.name}-{saver}-to-{loader}")
         return runs.run(
             loader,
