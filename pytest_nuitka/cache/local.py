@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import functools
 import hashlib
 import json
@@ -39,6 +38,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypedDict, cast, get_origin, get_type_hints
 
+from pytest_nuitka.base import locks
 from pytest_nuitka.base.errors import BuildError
 from pytest_nuitka.cache import footprint
 from pytest_nuitka.cache.footprint import sha256_file
@@ -348,7 +348,7 @@ class BuildCache:
         except OSError:
             return  # a read-only cache: whoever may prune it can write it, and is not us
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH)
+            locks.share(fd)
         except OSError:  # no locks on this file system: nothing to hold
             os.close(fd)
             return
@@ -375,9 +375,7 @@ class BuildCache:
             yield False
             return
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while another holds it
-            except BlockingIOError:
+            if not locks.take(fd):  # another holds it
                 yield False
                 return
             yield True
@@ -385,7 +383,7 @@ class BuildCache:
             if own is None:
                 os.close(fd)
             else:
-                fcntl.flock(fd, fcntl.LOCK_SH)  # held again as before
+                locks.share(fd)  # held again as before
 
     def secure(self) -> None:
         """Create the cache folders with safe modes whatever the umask, and refuse a cache
@@ -489,12 +487,9 @@ class BuildCache:
         except OSError:
             return False
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
+            return locks.take(fd)
         finally:
             os.close(fd)
-        return True
 
     def _build(
         self,
@@ -741,11 +736,9 @@ class BuildCache:
     def _lock(self, key: str, on_wait: Callable[[], None]) -> Iterator[None]:
         fd = self._open_lock(key)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not locks.take(fd):
                 on_wait()
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                locks.take(fd, wait=True)
             yield
         finally:
             os.close(fd)  # releases the lock

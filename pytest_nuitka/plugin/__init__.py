@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_nuitka.base import process
+from pytest_nuitka.base import host, process
 from pytest_nuitka.base.environment import header_line
 from pytest_nuitka.base.errors import BuildError, CheckFailed, NotRun, NuitkaPluginError, printable
 from pytest_nuitka.cache import evidence
@@ -55,6 +55,9 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     process.guard_interrupts()  # Ctrl-C stops the runs in flight (worker threads included)
     settings = read_settings(config)
+    why = host.unsupported()
+    if settings.compile and why:
+        raise pytest.UsageError(f"--nuitka-compile: {why}. Run it on Linux (or in WSL)")
     workerinput = getattr(config, "workerinput", None)
     run_id = workerinput["testrunuid"] if workerinput else uuid.uuid4().hex
 

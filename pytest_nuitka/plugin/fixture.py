@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_nuitka.api.session import Nuitka
+from pytest_nuitka.base import host
 from pytest_nuitka.compile.builder import Builder
 from pytest_nuitka.run.scheduler import Scheduler
 
@@ -16,7 +17,11 @@ SCHEDULER = pytest.StashKey[Scheduler]()
 
 
 def nuitka_for(config: pytest.Config, search: Sequence[Path], base: Path) -> Nuitka:
-    """A ``Nuitka`` whose runs get fresh folders under ``base``."""
+    """A ``Nuitka`` whose runs get fresh folders under ``base``; a skip, saying why, where
+    the plugin cannot run apps."""
+    why = host.unsupported()
+    if why:
+        pytest.skip(why)
 
     def workdir(name: str) -> Path:
         folder = base / name
