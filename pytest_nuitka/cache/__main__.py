@@ -43,8 +43,14 @@ def size(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pytest_nuitka.cache", description=__doc__)
-    parser.add_argument("--cache-dir", type=Path, help=f"default: ${CACHE_ENV_VAR} or ~/.cache")
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_nuitka.cache", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        help=f"default: ${CACHE_ENV_VAR}, else the plugin's default, {default_cache_dir()}",
+    )
     parser.add_argument(
         "--prune", metavar="SIZE", type=size, help="remove LRU builds beyond SIZE (e.g. 5G)"
     )

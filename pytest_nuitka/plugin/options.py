@@ -158,6 +158,15 @@ def read_settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(str(error)) from None
 
 
+def choice(name: str, value: Any, allowed: tuple[str, ...], default: str) -> str:
+    """An ini value (or option) from a closed set; another is a ValueError naming the key."""
+    if value in (None, ""):
+        return default
+    if str(value) not in allowed:
+        raise ValueError(f"{name}: {value!r}: give one of {', '.join(allowed)}")
+    return str(value)
+
+
 def jobs(value: Any) -> int:
     if value in (None, ""):
         return 0
@@ -193,7 +202,7 @@ def _read(config: pytest.Config, get: Any) -> Settings:
         cache_dir=Path(str(cache_dir)).expanduser().resolve(),
         cache_bytes=parse_size(str(size)) if size else default.cache_bytes,
         rebuild=bool(get("nuitka_rebuild")),
-        mode=Mode(get("nuitka_mode") or default.mode),
+        mode=Mode(choice("nuitka_mode", get("nuitka_mode"), MODES, default.mode)),
         build_timeout=seconds(
             "nuitka_build_timeout", get("nuitka_build_timeout"), default.build_timeout
         ),
@@ -202,7 +211,7 @@ def _read(config: pytest.Config, get: Any) -> Settings:
         nuitka_args=tuple(config.getini("nuitka_args")),
         frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),
         full_standalone=bool(get("nuitka_full_standalone")),
-        torch_jit=str(get("nuitka_torch_jit") or "on") == "on",
+        torch_jit=choice("nuitka_torch_jit", get("nuitka_torch_jit"), ("on", "off"), "on") == "on",
         try_remedy=bool(get("nuitka_try_remedy")),
         strict=bool(get("nuitka_strict")),
         rules=tuple(config.getini("nuitka_rules")),

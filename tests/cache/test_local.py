@@ -522,3 +522,15 @@ def test_a_corrupt_entry_another_session_holds_is_left_to_it(tmp_path: Path, sou
     rebuilt, verdict = rebuilding.get_or_build("k", {}, dist_into(source))
     assert verdict == "forced" and rebuilt.path != entry.path
     assert entry.executable.is_file()  # still there for the session that runs it
+
+
+def test_the_cache_tool_names_its_real_default(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(SystemExit) as done:
+        cachetool.main(["--help"])
+    assert done.value.code == 0
+    shown = "".join(capsys.readouterr().out.split())  # argparse wraps long paths anywhere
+    default = f"$PYTEST_NUITKA_CACHE_DIR, else the plugin's default, {tmp_path / 'pytest-nuitka'}"
+    assert "".join(f"default: {default}".split()) in shown

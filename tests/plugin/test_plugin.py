@@ -518,6 +518,26 @@ def test_a_bad_value_is_a_usage_error_before_anything_runs(
     result.stderr.fnmatch_lines([said])
 
 
+@pytest.mark.parametrize(
+    ("ini", "said"),
+    [
+        (
+            "nuitka_mode = bogus",
+            "*nuitka_mode: 'bogus': give one of accelerated, standalone, onefile*",
+        ),
+        ("nuitka_torch_jit = of", "*nuitka_torch_jit: 'of': give one of on, off*"),
+    ],
+)
+def test_a_bad_ini_value_names_its_key(
+    pytester: pytest.Pytester, plugin_run: PluginRun, ini: str, said: str
+) -> None:
+    pytester.makepyfile(test_x="def test_x(): pass")
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    result = plugin_run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([said])
+
+
 def test_results_that_cannot_be_written_at_the_end_end_nothing(
     pytester: pytest.Pytester, plugin_run: PluginRun
 ) -> None:
