@@ -77,10 +77,33 @@ def release_key(version: str) -> tuple[int, Any]:
         return (1, version)
 
 
+class NotResults(ValueError):
+    """A file that is not what ``--nuitka-results`` writes; the message names it and why."""
+
+
+def read(path: Path) -> dict[str, Any]:
+    """One cell's results file, checked for what the report reads."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        why = "it is empty" if path.is_file() and not path.stat().st_size else str(error)
+        raise NotResults(f"{path}: not a results file of --nuitka-results ({why})") from None
+    keys = ("cell", "versions", "results")
+    if not isinstance(data, dict) or any(key not in data for key in keys):
+        raise NotResults(
+            f"{path}: not a results file of --nuitka-results (it needs the keys "
+            f"{', '.join(keys)}): give the files the cells wrote"
+        )
+    rows = data["results"]
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and "nodeid" in r for r in rows):
+        raise NotResults(f"{path}: its results are not a list of rows with a nodeid")
+    return data
+
+
 def load(paths: Sequence[Path]) -> Matrix:
     cells, versions, rows, results, runs = [], {}, [], {}, {}
     for path in paths:
-        data = json.loads(path.read_text())
+        data = read(path)
         cell = data["cell"]
         if cell not in cells:
             cells.append(cell)
@@ -296,7 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [str(p) for p in args.results if not p.is_file()]
     if missing:
         parser.error("no such result file: " + ", ".join(missing))
-    matrix = load(args.results)
+    try:
+        matrix = load(args.results)
+    except NotResults as error:
+        parser.error(str(error))
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     made = provenance(matrix, now, commit_of(Path.cwd()))
     text = markdown(matrix, made)

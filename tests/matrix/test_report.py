@@ -153,3 +153,25 @@ def test_rows_follow_files_then_the_reading_order_of_checks() -> None:
         "b.toml::run:x",
         "tests/test_x.py::test_y",
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "(it is empty)"),
+        (b"{bad", "(Expecting property name"),
+        (b"\xff", "decode byte 0xff in position 0: invalid start byte)"),
+        (b"[1, 2]", "(it needs the keys cell, versions, results)"),
+        (b'{"cell": "c", "versions": {}, "results": [1]}', "not a list of rows with a nodeid"),
+    ],
+)
+def test_a_file_that_is_not_a_cells_results_is_named_with_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, said: str
+) -> None:
+    path = tmp_path / "cell.json"
+    path.write_bytes(content)
+    with pytest.raises(SystemExit) as done:
+        report.main([str(path)])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: {path}: " in err and said in err and "Traceback" not in err
