@@ -139,6 +139,15 @@ def add_options(parser: pytest.Parser) -> None:
         "nuitka_stderr", "compare normalised stderr (false: stdout only)", type="bool", default=True
     )
     parser.addini("nuitka_args", "extra arguments for every Nuitka build", type="args")
+    group.addoption(
+        "--nuitka-option",
+        dest="nuitka_option",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="a Nuitka option for every build, after nuitka_args (repeat it; write it with "
+        "=, e.g. --nuitka-option=--lto=no); part of every key",
+    )
     parser.addini(
         "nuitka_frozen_env",
         "further environment variables that Nuitka freezes at "
@@ -208,7 +217,7 @@ def _read(config: pytest.Config, get: Any) -> Settings:
         ),
         run_timeout=seconds("nuitka_run_timeout", get("nuitka_run_timeout"), default.run_timeout),
         jobs=jobs(get("nuitka_jobs")),
-        nuitka_args=tuple(config.getini("nuitka_args")),
+        nuitka_args=(*config.getini("nuitka_args"), *config.getoption("nuitka_option")),
         frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),
         full_standalone=bool(get("nuitka_full_standalone")),
         torch_jit=choice("nuitka_torch_jit", get("nuitka_torch_jit"), ("on", "off"), "on") == "on",

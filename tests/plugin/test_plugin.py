@@ -490,6 +490,34 @@ def test_a_failed_build_is_not_tried_again_in_the_session(
     )
 
 
+def test_a_nuitka_option_for_every_build_from_the_ini_and_the_command_line(
+    pytester: pytest.Pytester, plugin_run: PluginRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ini's nuitka_args, then each --nuitka-option, reach every build and its key."""
+    pytester.makepyfile(app="print('hi')\n")
+    pytester.makeini("[pytest]\nnuitka_args = --jobs=1\n")
+    pytester.makepyfile(
+        test_it="""
+        import os
+
+        def test_it(nuitka):
+            app = nuitka.compile("app.py")
+            given = [o for o in app.options if o in ("--jobs=1", "--lto=no")]
+            assert given == os.environ["EXPECTED"].split()
+        """
+    )
+    monkeypatch.setenv("EXPECTED", "--jobs=1 --lto=no")
+    built = plugin_run("--nuitka-compile", "--nuitka-option=--lto=no")
+    again = plugin_run("--nuitka-compile", "--nuitka-option=--lto=no")
+    monkeypatch.setenv("EXPECTED", "--jobs=1")
+    without = plugin_run("--nuitka-compile")
+    for result in (built, again, without):
+        result.assert_outcomes(passed=1)
+    built.stdout.fnmatch_lines(["nuitka: 1 build(s) in *, 0 cache hit(s), 0 failed build(s)"])
+    again.stdout.fnmatch_lines(["nuitka: 0 build(s) in *, 1 cache hit(s), 0 failed build(s)"])
+    without.stdout.fnmatch_lines(["nuitka: 1 build(s) in *, 0 cache hit(s), 0 failed build(s)"])
+
+
 def test_a_bad_cache_size_is_a_usage_error(
     pytester: pytest.Pytester, plugin_run: PluginRun
 ) -> None:
