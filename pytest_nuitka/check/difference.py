@@ -99,11 +99,53 @@ def compare_array(
         rows.append(
             [index, sv, bv, f"{gaps[i]:.3g}" if numeric else "", f"{rel:.3g}" if numeric else ""]
         )
+    after = [_passing(a[differs], b[differs])] if numeric and a.dtype.kind != "c" else []
+    if a.dtype.kind in "iuf" and a.ndim and a.shape[-1] > 1:
+        after.append(_argmax(a, b))
     return Difference(
         name,
         f"  {count} of {a.size} elements differ ({rule}); worst {len(rows)}:\n"
-        + table(["index", *labels, "|diff|", "rel"], rows),
+        + table(["index", *labels, "|diff|", "rel"], rows)
+        + "".join(f"\n  {line}" for line in after),
     )
+
+
+def _up(value: float) -> str:
+    """``value`` in two significant digits, rounded up: a tolerance printed so passes."""
+    shown = f"{value:.1e}"
+    if float(shown) < value:
+        mantissa, _, exponent = shown.partition("e")
+        shown = f"{float(mantissa) + 0.1:.1f}e{exponent}"
+    return f"{float(shown):g}"
+
+
+def _passing(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> str:
+    """The smallest tolerance with which ``numpy.isclose(script, binary)`` would hold where
+    they differ, each alone (|script - binary| <= atol + rtol * |binary|): what accepting the
+    drift costs."""
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    both_nan = np.isnan(a) & np.isnan(b)
+    a, b = a[~both_nan], b[~both_nan]
+    gap = np.abs(b - a)
+    if not np.isfinite(gap).all():
+        return "no tolerance passes: a value is NaN or infinite on one side only"
+    moved = gap > 0
+    if not moved.any():
+        return "equal as numbers (only the bits differ: 0.0 and -0.0, NaNs): any tolerance passes"
+    atol = _up(float(gap.max()))
+    if (moved & (b == 0)).any():
+        return f"passes with atol={atol} (rtol=0); no rtol alone (a binary value is 0)"
+    rtol = _up(float((gap[moved] / np.abs(b[moved])).max()))
+    return f"passes with atol={atol} (rtol=0) or rtol={rtol} (atol=0; of the binary's)"
+
+
+def _argmax(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> str:
+    """Whether the prediction a drift could change, the argmax over the last axis, holds."""
+    rows = a.size // a.shape[-1]
+    moved = int((np.argmax(a, axis=-1) != np.argmax(b, axis=-1)).sum())
+    if not moved:
+        return f"argmax over the last axis still agrees in all {rows} row(s)"
+    return f"argmax over the last axis differs in {moved} of {rows} row(s)"
 
 
 def _bitwise_differs(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def test_worst_elements_come_first() -> None:
     assert difference is not None
     rows = difference.detail.splitlines()
     assert rows[0] == "  3 of 12 elements differ (bit-identical); worst 3:"
-    assert [r.split()[:2] for r in rows[2:]] == [["(2,", "3)"], ["(1,", "0)"], ["(0,", "1)"]]
+    assert [r.split()[:2] for r in rows[2:5]] == [["(2,", "3)"], ["(1,", "0)"], ["(0,", "1)"]]
 
 
 def test_tolerance_and_dtype_shape() -> None:
@@ -195,3 +196,37 @@ def test_both_sides_fail_the_same_way_under_the_checks_own_normalisation() -> No
     assert not compare.same_failure(script, binary)
     masked = Policy(noise=((r"port \d+", "port N"),))
     assert compare.same_failure(script, binary, masked)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_tolerance_a_drift_needs_is_one_that_passes(seed: int) -> None:
+    """The failure says the smallest atol and rtol that would pass: each, given alone, does."""
+    rng = np.random.default_rng(seed)
+    script = rng.standard_normal((4, 5)).astype(np.float32)
+    drift = rng.standard_normal((4, 5)) * 10.0 ** -int(rng.integers(2, 7))
+    binary = (script + drift).astype(np.float32)
+    difference = compare_array("x", script, binary, 0, 0)
+    assert difference is not None
+    line = difference.detail.splitlines()[-2]
+    found = re.fullmatch(r"  passes with atol=(\S+) \(rtol=0\) or rtol=(\S+) \(atol=0; .*\)", line)
+    assert found, line
+    atol, rtol = float(found[1]), float(found[2])
+    assert compare_array("x", script, binary, 0, atol) is None
+    assert compare_array("x", script, binary, rtol, 0) is None
+    assert compare_array("x", script, binary, 0, atol / 2) is not None
+
+
+def test_what_a_drift_does_to_the_argmax_and_when_no_tolerance_passes() -> None:
+    script = np.array([[0.1, 0.9], [0.6, 0.4]], np.float32)
+    kept = compare_array("p", script, script + np.float32(1e-3), 0, 0)
+    assert kept is not None and kept.detail.endswith(
+        "argmax over the last axis still agrees in all 2 row(s)"
+    )
+    flipped = compare_array("p", script, script[:, ::-1].copy(), 0, 0)
+    assert flipped is not None and flipped.detail.endswith("differs in 2 of 2 row(s)")
+    nan = compare_array("p", script, np.where(script > 0.5, np.nan, script), 0, 0)
+    assert nan is not None and "no tolerance passes: a value is NaN or infinite" in nan.detail
+    zero = compare_array("z", np.array([1.0]), np.array([0.0]), 0, 0)
+    assert zero is not None and zero.detail.endswith("no rtol alone (a binary value is 0)")
+    signed = compare_array("s", np.array([0.0]), np.array([-0.0]), 0, 0)
+    assert signed is not None and signed.detail.endswith("any tolerance passes")
