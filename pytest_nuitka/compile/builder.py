@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import hashlib
 import os
 import re
 import sys
+import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from pytest_nuitka.cache.product import Built
 from pytest_nuitka.compile.compilers import BuildRequest, Compiler
 
 TORCH_JIT_OPTION = "--module-parameter=torch-disable-jit="
+PROGRESS_EVERY = 30.0  # seconds between the lines that say a long build is still going
 
 
 @dataclass
@@ -219,7 +222,8 @@ class Builder:
         def build(workdir: Path, product: Path, log: Path, verdict: Verdict, why: str) -> Built:
             because = verdict.why_built + (f": {why}" if why else "")
             self.say(f"nuitka: compiling {label}: {because} ...")
-            return compiler.build(request, workdir, product, log)
+            with progress(self.say, label, log):
+                return compiler.build(request, workdir, product, log)
 
         if key in self._failed:
             raise BuildError(
@@ -253,3 +257,40 @@ class Builder:
             self.say(f"nuitka: built {label} in {seconds:.1f}s")
         self._announced.add(key)
         return entry
+
+
+@contextlib.contextmanager
+def progress(say: Callable[[str], None], label: str, log: Path) -> Iterator[None]:
+    """While the build runs (a minute to an hour), a line every ``PROGRESS_EVERY`` seconds:
+    how long so far, and the last line the compiler logged."""
+    done = threading.Event()
+    started = time.monotonic()
+
+    def beat() -> None:
+        while not done.wait(PROGRESS_EVERY):
+            last = last_line(log)
+            say(
+                f"nuitka: still compiling {label}: {time.monotonic() - started:.0f}s so far"
+                + (f"; {last}" if last else "")
+            )
+
+    thread = threading.Thread(target=beat, name="nuitka-build-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def last_line(log: Path, width: int = 120) -> str:
+    """The log's last line with text, cut to ``width``; empty while there is none."""
+    try:
+        with log.open("rb") as file:
+            file.seek(max(0, file.seek(0, os.SEEK_END) - 4096))
+            tail = file.read().decode("utf-8", "surrogateescape")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    shown = printable(lines[-1]) if lines else ""
+    return shown if len(shown) <= width else shown[: width - 3] + "..."

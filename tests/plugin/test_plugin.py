@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from pytest_nuitka.compile import builder
 
 if TYPE_CHECKING:
     from conftest import PluginRun
@@ -427,6 +430,34 @@ def test_missing_compiler_and_missing_nuitka_are_named(
             "there: * -m pip install 'nuitka>=2.0'",
         ]
     )
+
+
+def test_a_long_build_says_it_is_still_going_with_the_compilers_last_line(
+    pytester: pytest.Pytester, plugin_run: PluginRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(builder, "PROGRESS_EVERY", 0.2)
+    slow = TEST_MATCH.replace('"app.py"', '"app.py", env={"STANDIN_SLEEP": "1"}')
+    write(pytester, app=MATCHING_APP, test_app=slow)
+    result = plugin_run("--nuitka-compile")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "nuitka: compiling app.py (accelerated): not in the cache ...",
+            "nuitka: still compiling app.py (accelerated): 0s so far; stand-in: building /*",
+            "nuitka: built app.py (accelerated) in 1.*s",
+        ]
+    )
+    fast = plugin_run("--nuitka-compile")
+    assert "still compiling" not in fast.stdout.str()  # a hit says one line
+
+
+def test_the_last_line_of_a_log_as_a_progress_line_shows_it(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    assert builder.last_line(log) == ""  # not written yet
+    log.write_bytes(b"first\n" + b"x" * 5000 + b"\nNuitka: Running C compilation \xff\n\n")
+    assert builder.last_line(log) == "Nuitka: Running C compilation \\xff"
+    log.write_text("y" * 200)
+    assert builder.last_line(log, width=10) == "yyyyyyy..."
 
 
 def test_xdist_workers_build_a_shared_app_once(
