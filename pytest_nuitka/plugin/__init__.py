@@ -77,11 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
             terminal.write_line(line)
 
     def shown(path: Path) -> str:
-        return (
-            str(path.relative_to(config.rootpath))
-            if path.is_relative_to(config.rootpath)
-            else str(path)
-        )
+        return _shown(path, config.rootpath)
 
     config.stash[BOTH_FAILING] = BothFailing()
     config.pluginmanager.register(config.stash[BOTH_FAILING], "nuitka-both-failing")
@@ -239,8 +235,39 @@ def pytest_runtest_makereport(
         )
         shown = None
     if shown is not None:
-        report.longrepr = printable(shown)
+        report.longrepr = printable(shown + where(item, call))
     return report
+
+
+def where(item: pytest.Item, call: pytest.CallInfo[None]) -> str:
+    """Where in the test it failed, as ``--tb`` asks: by default the test's own line; with
+    ``--tb=short``, ``long`` or ``native`` every frame outside the plugin, and inside it too
+    for ``long``/``native``."""
+    assert call.excinfo is not None
+    style = item.config.getoption("tbstyle", "auto")
+    if style in ("no", "line"):
+        return ""
+    package = str(Path(__file__).parent.parent)
+    frames = [
+        entry
+        for entry in call.excinfo.traceback
+        if style in ("long", "native") or not str(entry.path).startswith(package)
+    ]
+    if style == "auto":
+        frames = [entry for entry in frames if entry.path == item.path][-1:]
+    lines = []
+    for entry in frames:
+        try:
+            statement = str(entry.statement).strip().splitlines()[0]
+        except (IndexError, OSError):
+            statement = ""
+        at = f"{_shown(Path(entry.path), item.config.rootpath)}:{entry.lineno + 1}"
+        lines.append(f"{at}: in {entry.name}\n    {statement}")
+    return "\n\n" + "\n".join(lines) if lines else ""
+
+
+def _shown(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def shown_failure(

@@ -460,6 +460,34 @@ def test_the_last_line_of_a_log_as_a_progress_line_shows_it(tmp_path: Path) -> N
     assert builder.last_line(log, width=10) == "yyyyyyy..."
 
 
+@pytest.mark.parametrize(
+    ("tb", "shown", "hidden"),
+    [
+        ("auto", ["test_app.py:3: in test_it", "    run.assert_match()"], ["*api/pair.py*"]),
+        ("short", ["test_app.py:3: in test_it"], ["*api/pair.py*"]),
+        ("long", ["test_app.py:3: in test_it", "*pytest_nuitka/api/pair.py:*: in check"], []),
+        ("line", [], ["test_app.py:3: in test_it"]),
+    ],
+)
+def test_a_failure_says_where_in_the_test_as_tb_asks(
+    pytester: pytest.Pytester, plugin_run: PluginRun, tb: str, shown: list[str], hidden: list[str]
+) -> None:
+    write(
+        pytester,
+        app="print(2 if '__compiled__' in globals() else 1)\n",
+        test_app="""
+        def test_it(nuitka):
+            run = nuitka.compile("app.py").run_both()
+            run.assert_match()
+        """,
+    )
+    result = plugin_run("--nuitka-compile", f"--tb={tb}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*binary differs from script in 1 check(s): stdout*", *shown])
+    for line in hidden:
+        result.stdout.no_fnmatch_line(line)
+
+
 def test_xdist_workers_build_a_shared_app_once(
     pytester: pytest.Pytester, plugin_run: PluginRun
 ) -> None:
