@@ -156,10 +156,19 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
+def ini(config: pytest.Config, name: str) -> Any:
+    """An ini value; one pytest cannot read (``nuitka_stderr = maybe``) is a ValueError that
+    names its key (pytest raises ValueError, or from 9 a UsageError without the key)."""
+    try:
+        return config.getini(name)
+    except (ValueError, pytest.UsageError) as error:
+        raise ValueError(f"{name}: {error}") from None
+
+
 def read_settings(config: pytest.Config) -> Settings:
     def get(name: str) -> Any:
         value = config.getoption(name)
-        return config.getini(name) if value is None else value
+        return ini(config, name) if value is None else value
 
     try:
         return _read(config, get)
@@ -217,17 +226,17 @@ def _read(config: pytest.Config, get: Any) -> Settings:
         ),
         run_timeout=seconds("nuitka_run_timeout", get("nuitka_run_timeout"), default.run_timeout),
         jobs=jobs(get("nuitka_jobs")),
-        nuitka_args=(*config.getini("nuitka_args"), *config.getoption("nuitka_option")),
-        frozen_env=default.frozen_env + tuple(config.getini("nuitka_frozen_env")),
+        nuitka_args=(*ini(config, "nuitka_args"), *config.getoption("nuitka_option")),
+        frozen_env=default.frozen_env + tuple(ini(config, "nuitka_frozen_env")),
         full_standalone=bool(get("nuitka_full_standalone")),
         torch_jit=choice("nuitka_torch_jit", get("nuitka_torch_jit"), ("on", "off"), "on") == "on",
         try_remedy=bool(get("nuitka_try_remedy")),
         strict=bool(get("nuitka_strict")),
-        rules=tuple(config.getini("nuitka_rules")),
-        noise=tuple(config.getini("nuitka_noise")),
-        comparators=tuple(config.getini("nuitka_comparators")),
-        exclude=tuple(config.getini("nuitka_exclude")),
-        stderr=bool(config.getini("nuitka_stderr")),
+        rules=tuple(ini(config, "nuitka_rules")),
+        noise=tuple(ini(config, "nuitka_noise")),
+        comparators=tuple(ini(config, "nuitka_comparators")),
+        exclude=tuple(ini(config, "nuitka_exclude")),
+        stderr=bool(ini(config, "nuitka_stderr")),
     )
     Comparison.from_settings(settings)  # a bad rule, noise or comparator line fails here
     return settings

@@ -613,6 +613,7 @@ def test_a_bad_value_is_a_usage_error_before_anything_runs(
             "*nuitka_mode: 'bogus': give one of accelerated, standalone, onefile*",
         ),
         ("nuitka_torch_jit = of", "*nuitka_torch_jit: 'of': give one of on, off*"),
+        ("nuitka_stderr = maybe", "*nuitka_stderr: invalid truth value 'maybe'*"),
     ],
 )
 def test_a_bad_ini_value_names_its_key(
