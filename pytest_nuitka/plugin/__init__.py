@@ -229,13 +229,14 @@ def pytest_runtest_makereport(
         report.user_properties.append((BOTH_FAILED_PROPERTY, item.stash[BOTH_FAILED]))
     try:
         shown = shown_failure(item, call, report)
+        shown = None if shown is None else shown + where(item, call)
     except Exception as error:  # never an INTERNALERROR: the failure stands as pytest shows it
         report.sections.append(
             ("pytest-nuitka", f"the failure could not be shown in full: {error!r}")
         )
         shown = None
     if shown is not None:
-        report.longrepr = printable(shown + where(item, call))
+        report.longrepr = printable(shown)
     return report
 
 
